@@ -1,0 +1,21 @@
+"""vfi: value function iteration in Python, every way of writing it, measured.
+
+The public API for the first problem, cake eating::
+
+    vfi.iterate(grid, beta, num_iter, variant="numpy-masked", v0=None, return_policy=False)
+    vfi.bellman(grid, beta, v, variant=...)          # one step: (Tv, policy)
+    vfi.variants()                                   # names runnable here
+    vfi.unavailable_variants()                       # {name: why not}
+    vfi.closed_form(grid, beta)                      # the continuous problem's value
+
+Kernels live per problem and backend (``vfi/cake/numba.py``, ...) and are found
+through :mod:`vfi.registry`; numba and jax are optional and imported lazily.
+"""
+from vfi.cake import (DEFAULT_VARIANT, CakeEating, bellman, closed_form, iterate,
+                      unavailable_variants, validate, variants)
+from vfi.registry import VariantUnavailable
+
+__version__ = "0.1.0"
+
+__all__ = ["iterate", "bellman", "variants", "unavailable_variants", "closed_form", "validate",
+           "CakeEating", "VariantUnavailable", "DEFAULT_VARIANT"]

@@ -1,0 +1,83 @@
+"""Cake eating: the problem, its variants (one registry line each), and the fixed-step API."""
+from __future__ import annotations
+
+import numpy as np
+
+from vfi import registry
+from vfi.cake.problem import CakeEating, check_num_iter, closed_form, validate
+
+PROBLEM = "cake"
+
+# One line per variant: name (backend-algorithm), kernel, optional packages it needs.
+registry.register(PROBLEM, "python-loops", "vfi.cake.python:iterate_loops",
+                  description="pure-Python double loop")
+registry.register(PROBLEM, "numpy-masked", "vfi.cake.numpy:iterate_masked",
+                  description="the notebook's mask and max per state")
+registry.register(PROBLEM, "numpy-broadcast", "vfi.cake.numpy:iterate_broadcast",
+                  description="(state, choice) broadcast in row blocks")
+registry.register(PROBLEM, "numba-masked", "vfi.cake.numba:iterate_masked", requires=("numba",),
+                  description="the notebook's Numba formulation")
+registry.register(PROBLEM, "numba-loops", "vfi.cake.numba:iterate_loops", requires=("numba",),
+                  description="triangular loops, no temporaries")
+registry.register(PROBLEM, "jax-vmap", "vfi.cake.jax:iterate_vmap", requires=("jax",),
+                  description="vmap over states, fori_loop, float64")
+
+DEFAULT_VARIANT = "numpy-masked"
+
+
+def iterate(grid, beta, num_iter, *, variant=DEFAULT_VARIANT, v0=None, return_policy=False):
+    """Apply the Bellman operator ``num_iter`` times, starting from ``v0`` (default ``sqrt(grid)``).
+
+    .. math:: v_{k+1}(x_i) = \\max_{x_j \\le x_i} \\sqrt{x_i - x_j} + \\beta v_k(x_j)
+
+    Parameters
+    ----------
+    grid : array_like
+        1-D, finite, non-negative, strictly increasing.
+    beta : float
+        Discount factor in (0, 1).
+    num_iter : int
+        Number of Bellman steps, >= 0 (>= 1 when ``return_policy``).
+    variant : str
+        A name from :func:`vfi.variants`.
+    v0 : array_like, optional
+        Starting value, same shape as grid, finite. Never modified.
+    return_policy : bool
+        Also return the policy of the last step (indices into grid, first maximum).
+
+    Returns
+    -------
+    value : ndarray of float64
+    policy : ndarray of int64, only when ``return_policy``
+    """
+    problem = validate(grid, beta)
+    num_iter = check_num_iter(num_iter)
+    v = problem.initial_value(v0)
+    kernel = registry.lookup(PROBLEM, variant)
+    if return_policy and num_iter == 0:
+        raise ValueError("num_iter must be >= 1 when return_policy=True "
+                         "(the policy is the argmax of the last Bellman step)")
+    if num_iter == 0:
+        return v
+    value, policy = kernel(problem.grid, problem.beta, v, num_iter)
+    value = np.asarray(value, dtype=np.float64)
+    return (value, np.asarray(policy, dtype=np.int64)) if return_policy else value
+
+
+def bellman(grid, beta, v, *, variant=DEFAULT_VARIANT):
+    """One Bellman step: ``(Tv, policy)``, with the same checks as :func:`iterate`."""
+    return iterate(grid, beta, 1, variant=variant, v0=v, return_policy=True)
+
+
+def variants():
+    """Names of the cake-eating variants that can run in this environment."""
+    return registry.variants(PROBLEM)
+
+
+def unavailable_variants():
+    """``{name: reason}`` for the known cake-eating variants that cannot run here."""
+    return registry.unavailable_variants(PROBLEM)
+
+
+__all__ = ["CakeEating", "validate", "closed_form", "iterate", "bellman", "variants",
+           "unavailable_variants", "DEFAULT_VARIANT"]

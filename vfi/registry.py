@@ -1,0 +1,120 @@
+"""One registry of solver variants, keyed by problem and ``backend-algorithm`` name.
+
+A variant is declared by one :func:`register` line that names the problem, the
+variant, the kernel as ``"module:function"`` and the optional packages it needs.
+Nothing is imported at declaration: a kernel module is imported on first
+:func:`lookup`, so ``import vfi`` never pays for (or fails on) numba or jax.
+Everything else (the public API, the solve methods, the tests, the benchmarks,
+the command line) reads this registry; nothing keeps its own list of variants.
+"""
+from __future__ import annotations
+
+import functools
+import importlib
+from dataclasses import dataclass
+from typing import Callable
+
+__all__ = ["Variant", "VariantUnavailable", "register", "lookup", "variants",
+           "unavailable_variants", "get_variant", "problems"]
+
+
+class VariantUnavailable(RuntimeError):
+    """A known variant whose optional dependency is missing in this environment."""
+
+
+@functools.lru_cache(maxsize=None)
+def _import_failure(module: str) -> str | None:
+    """Why ``module`` cannot be imported here, or None when it can."""
+    try:
+        importlib.import_module(module)
+    except Exception as exc:  # a broken install is as unavailable as a missing one
+        return f"{module} is not importable ({type(exc).__name__}: {exc})"
+    return None
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A registered kernel: ``target`` is ``"module:function"``, imported lazily."""
+
+    problem: str
+    name: str
+    target: str
+    requires: tuple[str, ...] = ()
+    description: str = ""
+
+    @property
+    def backend(self) -> str:
+        return self.name.split("-", 1)[0]
+
+    @property
+    def algorithm(self) -> str:
+        return self.name.split("-", 1)[1]
+
+    @property
+    def unavailable_reason(self) -> str | None:
+        """None when the variant can run here, else why it cannot."""
+        for module in self.requires:
+            reason = _import_failure(module)
+            if reason is not None:
+                return reason
+        return None
+
+    @property
+    def available(self) -> bool:
+        return self.unavailable_reason is None
+
+    def load(self) -> Callable:
+        reason = self.unavailable_reason
+        if reason is not None:
+            raise VariantUnavailable(f"variant {self.name!r} of problem {self.problem!r} "
+                                     f"is unavailable: {reason}")
+        module, function = self.target.split(":")
+        return getattr(importlib.import_module(module), function)
+
+
+_REGISTRY: dict[tuple[str, str], Variant] = {}
+
+
+def register(problem: str, name: str, target: str, *, requires: tuple[str, ...] = (),
+             description: str = "") -> Variant:
+    """Declare variant ``name`` (``backend-algorithm``) of ``problem``."""
+    if "-" not in name:
+        raise ValueError(f"variant name must be 'backend-algorithm', got {name!r}")
+    if (problem, name) in _REGISTRY:
+        raise ValueError(f"variant {name!r} of problem {problem!r} is registered twice")
+    variant = Variant(problem, name, target, tuple(requires), description)
+    _REGISTRY[problem, name] = variant
+    return variant
+
+
+def problems() -> list[str]:
+    """Names of the problems that have registered variants."""
+    return sorted({problem for problem, _ in _REGISTRY})
+
+
+def _known(problem: str) -> list[Variant]:
+    return [v for (p, _), v in _REGISTRY.items() if p == problem]
+
+
+def get_variant(problem: str, name: object) -> Variant:
+    """The :class:`Variant` record, or ValueError listing the known names."""
+    if not isinstance(name, str) or (problem, name) not in _REGISTRY:
+        known = ", ".join(v.name for v in _known(problem))
+        raise ValueError(f"variant must be one of the known {problem} variants "
+                         f"({known}); got {name!r}")
+    return _REGISTRY[problem, name]
+
+
+def lookup(problem: str, name: object) -> Callable:
+    """The kernel of variant ``name``; ValueError if unknown, VariantUnavailable if not here."""
+    return get_variant(problem, name).load()
+
+
+def variants(problem: str, *, include_unavailable: bool = False) -> list[str]:
+    """Names of the variants of ``problem`` that can run in this environment."""
+    return [v.name for v in _known(problem) if include_unavailable or v.available]
+
+
+def unavailable_variants(problem: str) -> dict[str, str]:
+    """``{name: reason}`` for the known variants of ``problem`` that cannot run here."""
+    return {v.name: v.unavailable_reason for v in _known(problem) if not v.available}

@@ -1,0 +1,72 @@
+"""Checks shared by every problem: each returns a fresh float64 copy or a clean scalar.
+
+Every error is a ValueError or TypeError that names the parameter and the rule,
+so that a compiled kernel never sees input that could make it misbehave.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+__all__ = ["as_float_array", "as_grid", "as_unit_interval", "as_count", "as_vector"]
+
+
+def as_float_array(name: str, value: object, *, ndim: int | None = None) -> np.ndarray:
+    """A finite float64 copy of ``value`` (never a view of the caller's array)."""
+    array = np.asarray(value)
+    if array.dtype == object or not (np.issubdtype(array.dtype, np.number)
+                                     or array.dtype == np.bool_):
+        raise TypeError(f"{name} must be numeric, got dtype {array.dtype}")
+    if np.issubdtype(array.dtype, np.complexfloating) or array.dtype == np.bool_:
+        raise TypeError(f"{name} must be real numbers, got dtype {array.dtype}")
+    if ndim is not None and array.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {array.shape}")
+    array = np.array(array, dtype=np.float64, copy=True, order="C")
+    if array.size and not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} must be finite (no NaN or inf)")
+    return array
+
+
+def as_grid(name: str, value: object, *, positive: bool = False) -> np.ndarray:
+    """A 1-D, non-empty, finite, non-negative (or positive), strictly increasing grid."""
+    grid = as_float_array(name, value, ndim=1)
+    if grid.size == 0:
+        raise ValueError(f"{name} must not be empty")
+    if positive and grid[0] <= 0:
+        raise ValueError(f"{name} must be positive, got minimum {grid[0]!r}")
+    if grid[0] < 0:
+        raise ValueError(f"{name} must be non-negative, got minimum {grid[0]!r}")
+    if np.any(np.diff(grid) <= 0):
+        raise ValueError(f"{name} must be strictly increasing")
+    grid.flags.writeable = False
+    return grid
+
+
+def as_unit_interval(name: str, value: object) -> float:
+    """A float strictly inside (0, 1)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number in (0, 1), got {type(value).__name__}")
+    value = float(value)
+    if math.isnan(value) or not 0.0 < value < 1.0:
+        raise ValueError(f"{name} must be in the open interval (0, 1), got {value!r}")
+    return value
+
+
+def as_count(name: str, value: object, *, minimum: int = 0) -> int:
+    """An integer >= minimum (bools and floats are refused, 3.0 included)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+    value = int(value)
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def as_vector(name: str, value: object, shape: tuple[int, ...]) -> np.ndarray:
+    """A finite float64 copy of ``value`` with exactly ``shape``."""
+    array = as_float_array(name, value)
+    if array.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {array.shape}")
+    return array
