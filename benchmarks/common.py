@@ -1,0 +1,108 @@
+"""Helpers shared by every benchmark file: variant params, skips, budgets, warm-up, data.
+
+- ``variant_names(problem)``: the variants registered at the commit being measured, all
+  of them (available or not), so that parameter lists are the same on every machine.
+- ``prepare(problem, variant, ...)``: raises ``NotImplementedError`` (asv records a skip,
+  with the reason) when the variant or the API does not exist at this commit, when an
+  optional dependency is missing, or when the case is over the time budget; otherwise
+  returns a zero-argument callable, already run once at the timed shapes and dtypes so
+  JIT compilation stays out of the timings.
+- ``BUDGET_SECONDS`` and ``estimated_seconds``: the one place that says which sizes a
+  variant is too slow for.
+- ``cake_grid(n)``: the cached, deterministic grid of the scaling cases.
+"""
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+
+try:
+    from vfi import registry
+except ImportError:  # a commit before the registry existed
+    registry = None
+
+#: A benchmarked call that is expected to take longer than this is skipped, not timed.
+BUDGET_SECONDS = 2.0
+
+#: Nanoseconds per unit of work, measured on a 2-core x86 machine and rounded up.
+#: Brute force does n^2 / 2 pair evaluations per step; the fast algorithms O(n log n).
+NS_PER_PAIR = {
+    "python-loops": 150.0,
+    "numpy-masked": 40.0,
+    "numpy-broadcast": 12.0,
+    "numba-masked": 6.0,
+    "numba-loops": 4.0,
+    "numba-parallel": 4.0,
+    "jax-vmap": 8.0,
+    "jax-blocked": 4.0,
+    "jax-sharded": 4.0,
+}
+#: Per-state overhead of the per-state formulations (a mask and a NumPy call per state).
+NS_PER_STATE = {"numpy-masked": 6000.0, "numba-masked": 60.0, "python-loops": 200.0}
+#: Per state and log2(n) for the fast algorithms (monotone, concave, policy iteration).
+NS_PER_STATE_FAST = 60.0
+
+
+def variant_names(problem: str) -> list[str]:
+    """All variants registered for ``problem`` at this commit, available or not."""
+    if registry is None:
+        return []
+    try:
+        return registry.variants(problem, include_unavailable=True)
+    except Exception:
+        return []
+
+
+def estimated_seconds(variant: str, n: int, num_iter: int) -> float:
+    """A rough cost model: enough to skip hopeless cases, never used as a result."""
+    if variant in NS_PER_PAIR:
+        per_step = NS_PER_PAIR[variant] * n * n / 2 + NS_PER_STATE.get(variant, 0.0) * n
+    else:  # the fast algorithms: O(n log n) or better
+        per_step = NS_PER_STATE_FAST * n * max(1.0, math.log2(n))
+    return per_step * num_iter * 1e-9
+
+
+def skip_unless_runnable(problem: str, variant: str) -> None:
+    """NotImplementedError (an asv skip) with the reason this variant cannot run here."""
+    if registry is None:
+        raise NotImplementedError("vfi.registry does not exist at this commit")
+    try:
+        record = registry.get_variant(problem, variant)
+    except ValueError:
+        raise NotImplementedError(f"{variant} is not registered at this commit") from None
+    reason = record.unavailable_reason
+    if reason is not None:
+        raise NotImplementedError(f"{variant} unavailable: {reason}")
+
+
+def skip_over_budget(variant: str, n: int, num_iter: int,
+                     budget: float = BUDGET_SECONDS) -> None:
+    seconds = estimated_seconds(variant, n, num_iter)
+    if seconds > budget:
+        raise NotImplementedError(f"{variant} at n={n}, {num_iter} steps: about {seconds:.0f} s,"
+                                  f" over the {budget:g} s budget per call")
+
+
+@functools.lru_cache(maxsize=None)
+def cake_grid(n: int, x_min: float = 0.1) -> np.ndarray:
+    grid = np.linspace(x_min, 1.0, n)
+    grid.flags.writeable = False
+    return grid
+
+
+def prepare_cake(variant: str, n: int, num_iter: int, beta: float = 0.95, *,
+                 budget: float = BUDGET_SECONDS):
+    """A warmed-up ``vfi.iterate`` call on ``linspace(0.1, 1, n)``, or an asv skip."""
+    skip_unless_runnable("cake", variant)
+    skip_over_budget(variant, n, num_iter, budget)
+    import vfi
+
+    grid = cake_grid(n)
+
+    def run():
+        return vfi.iterate(grid, beta, num_iter, variant=variant)
+
+    vfi.iterate(grid, beta, 1, variant=variant)  # compile at the timed shapes and dtypes
+    return run
