@@ -20,3 +20,29 @@ test: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .asv .hypothesis .pytest_cache
+
+# ---- benchmarks (asv) -------------------------------------------------------
+ASV := $(VENV)/bin/asv
+HEAD_HASH = $$(git rev-parse HEAD)
+EXISTING = existing:$(abspath $(PY))
+BENCH ?= .
+HISTORY ?= 10
+ASV_ARGS ?=
+
+.PHONY: bench bench-history preview regression-drill
+
+# The main job: the whole suite on this checkout, in .venv, saved under HEAD, published.
+bench: $(STAMP)
+	$(ASV) machine --yes
+	$(ASV) run -E $(EXISTING) --set-commit-hash $(HEAD_HASH) --bench '$(BENCH)' --show-stderr $(ASV_ARGS)
+	$(ASV) publish
+	$(PY) scripts/bench_report.py --commit $(HEAD_HASH)
+
+# The last $(HISTORY) commits of main, each built in asv's own virtualenvs.
+bench-history: $(STAMP)
+	$(ASV) machine --yes
+	$(ASV) run --skip-existing-commits --bench '$(BENCH)' $(ASV_ARGS) HEAD~$(HISTORY)..HEAD
+	$(ASV) publish
+
+preview: $(STAMP)
+	$(ASV) preview --port 8080
