@@ -19,6 +19,10 @@ registry.register(PROBLEM, "numba-masked", "vfi.cake.numba:iterate_masked", requ
                   description="the notebook's Numba formulation")
 registry.register(PROBLEM, "numba-loops", "vfi.cake.numba:iterate_loops", requires=("numba",),
                   description="triangular loops, no temporaries")
+registry.register(PROBLEM, "numba-monotone", "vfi.cake.numba:iterate_monotone",
+                  requires=("numba",), description="divide and conquer on the monotone policy")
+registry.register(PROBLEM, "numba-concave", "vfi.cake.numba:iterate_concave", requires=("numba",),
+                  description="O(n) scan on uniform grids with concave v, else monotone")
 registry.register(PROBLEM, "jax-vmap", "vfi.cake.jax:iterate_vmap", requires=("jax",),
                   description="vmap over states, fori_loop, float64")
 

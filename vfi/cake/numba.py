@@ -50,3 +50,221 @@ def iterate_masked(grid, beta, v, num_iter):
 def iterate_loops(grid, beta, v, num_iter):
     """Explicit triangular loops under ``njit``: no temporaries inside a step."""
     return _iterate_loops(grid, beta, v, num_iter)
+
+
+# --- exact fast algorithms -------------------------------------------------------------
+#
+# sqrt(x - x') has increasing differences in (x, x'), so the first maximiser is
+# non-decreasing in x on any grid (Topkis), whatever v is. The divide-and-conquer step
+# below uses only that: O(n log n) per step, exact. On a uniform grid and a concave v the
+# objective is also concave in the choice, and a scan from the previous state's optimum
+# that stops at the first decrease finds the first maximiser in O(n) amortised.
+
+
+@numba.njit(cache=False)
+def _first_max(grid, beta, v, i, j_lo, j_hi):
+    """First maximiser of sqrt(x_i - x_j) + beta v_j over j_lo <= j <= j_hi."""
+    x = grid[i]
+    best = -np.inf
+    best_j = j_lo
+    for j in range(j_lo, j_hi + 1):
+        candidate = np.sqrt(x - grid[j]) + beta * v[j]
+        if candidate > best:
+            best = candidate
+            best_j = j
+    return best, best_j
+
+
+@numba.njit(cache=False)
+def _step_monotone(grid, beta, v, new_v, policy):
+    """One Bellman step by divide and conquer over states (explicit stack, no recursion)."""
+    n = grid.size
+    stack = np.empty((2 * 64, 4), dtype=np.int64)  # depth <= 2 log2(n) + 2 < 128
+    stack[0, 0], stack[0, 1], stack[0, 2], stack[0, 3] = 0, n - 1, 0, n - 1
+    top = 1
+    while top > 0:
+        top -= 1
+        lo, hi, j_lo, j_hi = stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3]
+        mid = (lo + hi) // 2
+        best, best_j = _first_max(grid, beta, v, mid, j_lo, min(mid, j_hi))
+        new_v[mid] = best
+        policy[mid] = best_j
+        if mid + 1 <= hi:
+            stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3] = mid + 1, hi, best_j, j_hi
+            top += 1
+        if lo <= mid - 1:
+            stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3] = lo, mid - 1, j_lo, best_j
+            top += 1
+
+
+#: Rounding slack, in units of max|v|, of the concavity check of v0 and of a guess's margin.
+ROUNDING_SLACK = 64 * np.finfo(np.float64).eps
+
+
+@numba.njit(cache=False)
+def _is_concave(v, slack):
+    for j in range(1, v.size - 1):
+        if (v[j + 1] - v[j]) - (v[j] - v[j - 1]) > slack:
+            return False
+    return True
+
+
+@numba.njit(cache=False)
+def _iterate_monotone(grid, beta, v, num_iter):
+    policy = np.zeros(grid.size, dtype=np.int64)
+    current = v.copy()
+    new_v = np.empty(grid.size)
+    for _ in range(num_iter):
+        _step_monotone(grid, beta, current, new_v, policy)
+        current, new_v = new_v, current
+    return current, policy
+
+
+@numba.njit(cache=False)
+def _scan_from(grid, beta, v, i, start):
+    """First maximum over j >= start of a concave objective, three candidates at a time.
+
+    Within a window the first maximum is kept branch-free (the three square roots
+    pipeline); the scan moves on only when the window's last candidate is the best. A
+    bump of size eps that rounding puts on a flat top of curvature c (per grid step) can
+    hide at most 2 eps^2 / c, far below float64's resolution.
+    """
+    x = grid[i]
+    while True:
+        best = np.sqrt(x - grid[start]) + beta * v[start]
+        best_j = start
+        last = min(start + 2, i)
+        for j in range(start + 1, last + 1):
+            candidate = np.sqrt(x - grid[j]) + beta * v[j]
+            if candidate > best:
+                best = candidate
+                best_j = j
+        if best_j < last or last == i:
+            return best, best_j
+        start = last
+
+
+@numba.njit(cache=False)
+def _cache_window(grid, i, c, center, w_left, w_mid, w_right):
+    """sqrt(x_i - x_j) for j = c - 1, c, c + 1, as the brute force computes them; -inf
+    marks a neighbour outside 0 <= j <= i (its index is clamped into range)."""
+    center[i] = c
+    w_left[i] = np.sqrt(grid[i] - grid[c - 1]) if c > 0 else -np.inf
+    w_mid[i] = np.sqrt(grid[i] - grid[c])
+    w_right[i] = np.sqrt(grid[i] - grid[c + 1]) if c < i else -np.inf
+
+
+@numba.njit(cache=False)
+def _step_concave_cached(grid, beta, v, new_v, policy, slack, center, w_left, w_mid, w_right):
+    """The concave step, guessing last step's optimum with its utilities cached.
+
+    Pass 1 (branch-free, no square roots) evaluates each state's guess and its two
+    neighbours: a guess that beats both by more than ``slack`` is the first global
+    maximum of the concave objective. Pass 2 scans the other states, in increasing
+    order, from the previous state's optimum, and caches the new window.
+    """
+    n = grid.size
+    unsettled = 0
+    for i in range(n):
+        c = center[i]
+        middle = w_mid[i] + beta * v[c]
+        side = max(w_left[i] + beta * v[max(c - 1, 0)], w_right[i] + beta * v[min(c + 1, n - 1)])
+        new_v[i] = middle
+        policy[i] = c
+        unsettled += side >= middle - slack
+    if unsettled == 0:
+        return
+    for i in range(n):
+        c = center[i]
+        side = max(w_left[i] + beta * v[max(c - 1, 0)], w_right[i] + beta * v[min(c + 1, n - 1)])
+        if side < new_v[i] - slack:
+            continue
+        # The optimum is at or right of the guess unless the left neighbour is (nearly)
+        # as good: then walk left, never below the previous state's optimum.
+        lowest = policy[i - 1] if i > 0 else 0
+        start = max(c, lowest)
+        x = grid[i]
+        here = np.sqrt(x - grid[start]) + beta * v[start]
+        while start > lowest:
+            left = np.sqrt(x - grid[start - 1]) + beta * v[start - 1]
+            if left < here:
+                break
+            start -= 1
+            here = left
+        best, best_j = _scan_from(grid, beta, v, i, start)
+        new_v[i] = best
+        policy[i] = best_j
+        _cache_window(grid, i, best_j, center, w_left, w_mid, w_right)
+
+
+@numba.njit(cache=False)
+def _step_concave_scan(grid, beta, v, new_v, policy):
+    """The concave step without guesses: each state scans from the previous optimum."""
+    start = 0
+    for i in range(grid.size):
+        new_v[i], policy[i] = _scan_from(grid, beta, v, i, start)
+        start = policy[i]
+
+
+#: Up to this n the cached guesses pay; above it most optima move every step (measured:
+#: n = 10^6, 100 steps, 2.3 s with guesses against 0.9 s without).
+GUESS_MAX_N = 1 << 14
+
+
+@numba.njit(cache=False)
+def _iterate_concave(grid, beta, v, num_iter, uniform):
+    n = grid.size
+    policy = np.zeros(n, dtype=np.int64)
+    # Before the first step every guess is "eat nothing" (j = 0), which pass 2 corrects by
+    # scanning up from the previous state's optimum: O(n) for the whole step.
+    center = np.empty(n, dtype=np.int64)
+    w_left, w_mid, w_right = np.empty(n), np.empty(n), np.empty(n)
+    for i in range(n):
+        _cache_window(grid, i, 0, center, w_left, w_mid, w_right)
+    current = v.copy()
+    new_v = np.empty(n)
+    # |v_k| <= max|v_0| + max utility / (1 - beta) for every k: one slack serves all steps.
+    scale = np.max(np.abs(v)) + np.sqrt(grid[-1] - grid[0]) / (1.0 - beta)
+    slack = ROUNDING_SLACK * max(1.0, scale)
+    # On a uniform grid T maps concave v to concave Tv, so checking v0 is enough.
+    concave = uniform and _is_concave(v, slack)
+    for _ in range(num_iter):
+        if concave and n > GUESS_MAX_N:
+            _step_concave_scan(grid, beta, current, new_v, policy)
+        elif concave:
+            _step_concave_cached(grid, beta, current, new_v, policy, slack, center,
+                                 w_left, w_mid, w_right)
+        else:
+            _step_monotone(grid, beta, current, new_v, policy)
+        current, new_v = new_v, current
+    return current, policy
+
+
+#: A grid is uniform when every spacing is within this relative distance of the mean one.
+UNIFORM_RTOL = 1e-9
+
+
+def is_uniform(grid: np.ndarray, rtol: float = UNIFORM_RTOL) -> bool:
+    """True when the grid is evenly spaced to ``rtol`` (a linspace passes; one point does too)."""
+    if grid.size < 3:
+        return True
+    spacing = np.diff(grid)
+    mean = (grid[-1] - grid[0]) / (grid.size - 1)
+    return bool(np.max(np.abs(spacing - mean)) <= rtol * mean)
+
+
+def iterate_monotone(grid, beta, v, num_iter):
+    """Divide and conquer over states using the monotone policy: O(n log n) per step, any grid."""
+    return _iterate_monotone(grid, beta, v, num_iter)
+
+
+def iterate_concave(grid, beta, v, num_iter):
+    """O(n) per step where the objective is concave in the choice (uniform grid, concave v).
+
+    Each state first tries last step's optimum (cached utilities, no square root), and
+    only where that is not clearly the maximum scans from the previous state's optimum.
+    On a uniform grid (spacings within ``UNIFORM_RTOL``) T maps concave v to concave Tv,
+    so v0 is checked once (concave up to ``ROUNDING_SLACK``); on any other grid, or from
+    a non-concave v0, every step is :func:`iterate_monotone`'s divide and conquer.
+    """
+    return _iterate_concave(grid, beta, v, num_iter, is_uniform(grid))
