@@ -7,15 +7,17 @@ The public API for the first problem, cake eating::
     vfi.variants()                                   # names runnable here
     vfi.unavailable_variants()                       # {name: why not}
     vfi.closed_form(grid, beta)                      # the continuous problem's value
+    vfi.solve(grid, beta, tol=1e-10, method="howard")  # to a guaranteed sup error
 
 Kernels live per problem and backend (``vfi/cake/numba.py``, ...) and are found
 through :mod:`vfi.registry`; numba and jax are optional and imported lazily.
 """
-from vfi.cake import (DEFAULT_VARIANT, CakeEating, bellman, closed_form, iterate,
+from vfi.cake import (DEFAULT_VARIANT, CakeEating, bellman, closed_form, iterate, solve,
                       unavailable_variants, validate, variants)
 from vfi.registry import VariantUnavailable
+from vfi.solvers import ConvergenceWarning, SolveResult
 
 __version__ = "0.1.0"
 
-__all__ = ["iterate", "bellman", "variants", "unavailable_variants", "closed_form", "validate",
+__all__ = ["iterate", "bellman", "solve", "SolveResult", "ConvergenceWarning", "variants", "unavailable_variants", "closed_form", "validate",
            "CakeEating", "VariantUnavailable", "DEFAULT_VARIANT"]

@@ -10,7 +10,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["as_float_array", "as_grid", "as_unit_interval", "as_count", "as_vector"]
+__all__ = ["as_float_array", "as_grid", "as_unit_interval", "as_count", "as_vector", "as_positive"]
 
 
 def as_float_array(name: str, value: object, *, ndim: int | None = None) -> np.ndarray:
@@ -51,6 +51,16 @@ def as_unit_interval(name: str, value: object) -> float:
     value = float(value)
     if math.isnan(value) or not 0.0 < value < 1.0:
         raise ValueError(f"{name} must be in the open interval (0, 1), got {value!r}")
+    return value
+
+
+def as_positive(name: str, value: object) -> float:
+    """A finite float > 0."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a positive real number, got {type(value).__name__}")
+    value = float(value)
+    if not (math.isfinite(value) and value > 0.0):
+        raise ValueError(f"{name} must be positive and finite, got {value!r}")
     return value
 
 

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from vfi import registry
+from vfi import registry, solvers
+from vfi.cake.policy import evaluate_exact, evaluate_sweeps
 from vfi.cake.problem import CakeEating, check_num_iter, closed_form, validate
+from vfi.validation import as_count, as_positive
 
 PROBLEM = "cake"
 
@@ -73,6 +75,70 @@ def bellman(grid, beta, v, *, variant=DEFAULT_VARIANT):
     return iterate(grid, beta, 1, variant=variant, v0=v, return_policy=True)
 
 
+#: Variants tried, in order, when ``solve`` is not told which one to use.
+SOLVE_PREFERENCE = ("numba-concave", "numba-monotone", "numba-loops", "numpy-broadcast")
+
+
+def default_solve_variant():
+    """The first of :data:`SOLVE_PREFERENCE` that is available here."""
+    available = set(variants())
+    return next(name for name in SOLVE_PREFERENCE if name in available)
+
+
+def solve(grid, beta, *, tol=1e-10, method="howard", variant=None, max_iter=10_000, v0=None,
+          sweeps=20):
+    r"""Solve the Bellman equation to a guaranteed sup-norm error below ``tol``.
+
+    Each greedy step :math:`(Tv, \sigma)` is taken by ``variant``; between them ``method``
+    updates v: ``"vfi"`` takes :math:`Tv`, ``"howard"`` the exact value of :math:`\sigma`
+    (a triangular system, :mod:`vfi.cake.policy`), ``"mpi"`` ``sweeps`` applications of
+    :math:`T_\sigma` to :math:`Tv`. The stopping rule and ``error_bound`` are the
+    MacQueen-Porteus bounds of :mod:`vfi.solvers`.
+
+    Parameters
+    ----------
+    grid, beta, v0
+        As for :func:`iterate`.
+    tol : float
+        Positive, finite: the guaranteed sup-norm distance to the discrete fixed point.
+    method : {"vfi", "howard", "mpi"}
+    variant : str, optional
+        The variant taking the greedy steps; default the fastest available
+        (:data:`SOLVE_PREFERENCE`).
+    max_iter : int
+        At most this many greedy steps; if the bound is still above ``tol`` the result
+        has ``converged=False`` and a :class:`vfi.ConvergenceWarning` is issued.
+    sweeps : int
+        Policy-evaluation sweeps per improvement for ``"mpi"`` (>= 1).
+
+    Returns
+    -------
+    vfi.SolveResult
+        ``value``, ``policy``, ``iterations``, ``error_bound``, ``converged``.
+    """
+    problem = validate(grid, beta)
+    tol = as_positive("tol", tol)
+    if method not in solvers.METHODS:
+        raise ValueError(f"method must be one of {', '.join(solvers.METHODS)}; got {method!r}")
+    max_iter = as_count("max_iter", max_iter, minimum=1)
+    sweeps = as_count("sweeps", sweeps, minimum=1)
+    variant = default_solve_variant() if variant is None else variant
+    kernel = registry.lookup(PROBLEM, variant)
+    g, b = problem.grid, problem.beta
+    v = problem.initial_value(v0)
+
+    def bellman(values):
+        return kernel(g, b, values, 1)
+
+    def evaluate(policy, values, count):
+        if count is None:
+            return evaluate_exact(g, b, policy)
+        return evaluate_sweeps(g, b, policy, values, count)
+
+    return solvers.solve_fixed_point(bellman, evaluate, v, b, tol=tol, method=method,
+                                     max_iter=max_iter, sweeps=sweeps, variant=variant)
+
+
 def variants():
     """Names of the cake-eating variants that can run in this environment."""
     return registry.variants(PROBLEM)
@@ -83,5 +149,5 @@ def unavailable_variants():
     return registry.unavailable_variants(PROBLEM)
 
 
-__all__ = ["CakeEating", "validate", "closed_form", "iterate", "bellman", "variants",
+__all__ = ["CakeEating", "validate", "closed_form", "iterate", "bellman", "solve", "variants",
            "unavailable_variants", "DEFAULT_VARIANT"]

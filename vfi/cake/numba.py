@@ -110,13 +110,22 @@ def _is_concave(v, slack):
 
 
 @numba.njit(cache=False)
+def _buffers(n, num_iter):
+    """Two value buffers, alternated so that the last step lands in the first and the
+    caller's v is only ever read (one buffer suffices for a single step)."""
+    out = np.empty(n)
+    return out, (np.empty(n) if num_iter > 1 else out)
+
+
+@numba.njit(cache=False)
 def _iterate_monotone(grid, beta, v, num_iter):
-    policy = np.zeros(grid.size, dtype=np.int64)
-    current = v.copy()
-    new_v = np.empty(grid.size)
-    for _ in range(num_iter):
-        _step_monotone(grid, beta, current, new_v, policy)
-        current, new_v = new_v, current
+    policy = np.empty(grid.size, dtype=np.int64)
+    out, spare = _buffers(grid.size, num_iter)
+    current = v
+    for k in range(num_iter):
+        target = out if (num_iter - k) % 2 == 1 else spare
+        _step_monotone(grid, beta, current, target, policy)
+        current = target
     return current, policy
 
 
@@ -217,26 +226,29 @@ def _iterate_concave(grid, beta, v, num_iter, uniform):
     policy = np.zeros(n, dtype=np.int64)
     # Before the first step every guess is "eat nothing" (j = 0), which pass 2 corrects by
     # scanning up from the previous state's optimum: O(n) for the whole step.
-    center = np.empty(n, dtype=np.int64)
-    w_left, w_mid, w_right = np.empty(n), np.empty(n), np.empty(n)
-    for i in range(n):
+    guessing = n <= GUESS_MAX_N
+    size = n if guessing else 0
+    center = np.empty(size, dtype=np.int64)
+    w_left, w_mid, w_right = np.empty(size), np.empty(size), np.empty(size)
+    for i in range(size):
         _cache_window(grid, i, 0, center, w_left, w_mid, w_right)
-    current = v.copy()
-    new_v = np.empty(n)
+    out, spare = _buffers(n, num_iter)
+    current = v
     # |v_k| <= max|v_0| + max utility / (1 - beta) for every k: one slack serves all steps.
     scale = np.max(np.abs(v)) + np.sqrt(grid[-1] - grid[0]) / (1.0 - beta)
     slack = ROUNDING_SLACK * max(1.0, scale)
     # On a uniform grid T maps concave v to concave Tv, so checking v0 is enough.
     concave = uniform and _is_concave(v, slack)
-    for _ in range(num_iter):
-        if concave and n > GUESS_MAX_N:
-            _step_concave_scan(grid, beta, current, new_v, policy)
+    for k in range(num_iter):
+        target = out if (num_iter - k) % 2 == 1 else spare
+        if concave and not guessing:
+            _step_concave_scan(grid, beta, current, target, policy)
         elif concave:
-            _step_concave_cached(grid, beta, current, new_v, policy, slack, center,
+            _step_concave_cached(grid, beta, current, target, policy, slack, center,
                                  w_left, w_mid, w_right)
         else:
-            _step_monotone(grid, beta, current, new_v, policy)
-        current, new_v = new_v, current
+            _step_monotone(grid, beta, current, target, policy)
+        current = target
     return current, policy
 
 
@@ -244,13 +256,21 @@ def _iterate_concave(grid, beta, v, num_iter, uniform):
 UNIFORM_RTOL = 1e-9
 
 
+@numba.njit(cache=False)
+def _is_uniform(grid, rtol):
+    n = grid.size
+    if n < 3:
+        return True
+    mean = (grid[-1] - grid[0]) / (n - 1)
+    for i in range(n - 1):
+        if abs((grid[i + 1] - grid[i]) - mean) > rtol * mean:
+            return False
+    return True
+
+
 def is_uniform(grid: np.ndarray, rtol: float = UNIFORM_RTOL) -> bool:
     """True when the grid is evenly spaced to ``rtol`` (a linspace passes; one point does too)."""
-    if grid.size < 3:
-        return True
-    spacing = np.diff(grid)
-    mean = (grid[-1] - grid[0]) / (grid.size - 1)
-    return bool(np.max(np.abs(spacing - mean)) <= rtol * mean)
+    return bool(_is_uniform(grid, rtol))
 
 
 def iterate_monotone(grid, beta, v, num_iter):
@@ -268,3 +288,17 @@ def iterate_concave(grid, beta, v, num_iter):
     a non-concave v0, every step is :func:`iterate_monotone`'s divide and conquer.
     """
     return _iterate_concave(grid, beta, v, num_iter, is_uniform(grid))
+
+
+@numba.njit(cache=False)
+def _evaluate_policy(grid, beta, policy):
+    value = np.empty(grid.size)
+    for i in range(grid.size):
+        j = policy[i]
+        value[i] = 0.0 if j == i else np.sqrt(grid[i] - grid[j]) + beta * value[j]
+    return value
+
+
+def evaluate_policy(grid, beta, policy):
+    """The exact value of a policy with policy[i] <= i, by forward substitution: O(n)."""
+    return _evaluate_policy(grid, beta, policy)

@@ -1,0 +1,89 @@
+"""Solving to a tolerance: every method reaches the same fixed point, and the bound holds."""
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import vfi
+from vfi.cake.policy import evaluate_doubling, evaluate_exact, evaluate_sweeps
+from strategies import grids
+
+METHODS = ["vfi", "howard", "mpi"]
+SOLVE_VARIANTS = [v for v in ("numpy-broadcast", "numba-monotone", "numba-concave")
+                  if v in vfi.variants()]
+moderate_betas = st.floats(0.05, 0.97)
+
+
+def reference_solution(grid, beta):
+    """The fixed point to 1e-13, by Howard from the brute-force NumPy variant."""
+    result = vfi.solve(grid, beta, tol=1e-13, method="howard", variant="numpy-broadcast")
+    assert result.converged
+    return result
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("variant", SOLVE_VARIANTS)
+@settings(max_examples=25)
+@given(grid=grids(min_size=1, max_size=64), beta=moderate_betas,
+       tol=st.sampled_from([1e-4, 1e-7, 1e-10]))
+def test_method_reaches_fixed_point_within_its_bound(method, variant, grid, beta, tol):
+    result = vfi.solve(grid, beta, tol=tol, method=method, variant=variant)
+    reference = reference_solution(grid, beta)
+    assert result.converged and result.error_bound < tol
+    assert result.value.dtype == np.float64 and result.policy.dtype == np.int64
+    # The bound is a guarantee: it must hold against the 1e-13 solution (plus its bound).
+    error = np.max(np.abs(result.value - reference.value))
+    assert error <= result.error_bound + reference.error_bound + 1e-12 * max(
+        1.0, np.max(np.abs(reference.value)))
+
+
+@pytest.mark.parametrize("variant", SOLVE_VARIANTS)
+def test_howard_at_notebook_case_is_a_fixed_point(variant):
+    grid = np.linspace(0.1, 1.0, 100)
+    result = vfi.solve(grid, 0.95, tol=1e-12, method="howard", variant=variant)
+    tv, policy = vfi.bellman(grid, 0.95, result.value)
+    assert np.max(np.abs(tv - result.value)) <= 1e-11
+    np.testing.assert_array_equal(policy, result.policy)
+
+
+def test_policy_evaluation_exact_matches_sweeps_and_doubling():
+    grid = np.linspace(0.0, 2.0, 500)
+    _, policy = vfi.iterate(grid, 0.9, 50, return_policy=True)
+    exact = evaluate_exact(grid, 0.9, policy)
+    np.testing.assert_allclose(evaluate_doubling(grid, 0.9, policy), exact, rtol=1e-13,
+                               atol=1e-13)
+    np.testing.assert_allclose(evaluate_sweeps(grid, 0.9, policy, np.zeros(500), 400), exact,
+                               rtol=1e-12, atol=1e-12)
+    # A state that keeps its cake forever is worth nothing.
+    assert exact[0] == 0.0
+
+
+def test_non_convergence_is_reported_not_silent():
+    grid = np.linspace(0.1, 1.0, 50)
+    with pytest.warns(vfi.ConvergenceWarning, match="max_iter=3"):
+        result = vfi.solve(grid, 0.99, tol=1e-12, method="vfi", max_iter=3)
+    assert not result.converged and result.error_bound >= 1e-12 and result.iterations == 3
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"tol": 0.0}, ValueError, "tol must be positive"),
+    ({"tol": float("nan")}, ValueError, "tol must be positive"),
+    ({"tol": "small"}, TypeError, "tol must be a positive real number"),
+    ({"method": "newton"}, ValueError, "method must be one of vfi, howard, mpi"),
+    ({"max_iter": 0}, ValueError, "max_iter must be >= 1"),
+    ({"sweeps": 2.5}, TypeError, "sweeps must be an integer"),
+    ({"variant": "nope-nope"}, ValueError, "variant must be one of"),
+    ({"v0": np.ones(3)}, ValueError, "v0 must have shape"),
+])
+def test_solve_rejects_bad_arguments(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        vfi.solve(np.linspace(0.1, 1, 5), 0.9, **kwargs)
+
+
+def test_default_variant_is_available():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = vfi.solve(np.linspace(0.1, 1, 20), 0.9)
+    assert result.variant in vfi.variants() and result.method == "howard"
