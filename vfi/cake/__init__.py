@@ -27,6 +27,14 @@ registry.register(PROBLEM, "numba-concave", "vfi.cake.numba:iterate_concave", re
                   description="O(n) scan on uniform grids with concave v, else monotone")
 registry.register(PROBLEM, "jax-vmap", "vfi.cake.jax:iterate_vmap", requires=("jax",),
                   description="vmap over states, fori_loop, float64")
+registry.register(PROBLEM, "numba-parallel", "vfi.cake.numba_parallel:iterate_brute",
+                  requires=("numba",), description="brute force, prange over states")
+registry.register(PROBLEM, "numba-parallel-monotone", "vfi.cake.numba_parallel:iterate_monotone",
+                  requires=("numba",), description="divide and conquer, halves in parallel")
+registry.register(PROBLEM, "jax-blocked", "vfi.cake.jax:iterate_blocked", requires=("jax",),
+                  description="lax.map over blocks of states, O(n x block) memory")
+registry.register(PROBLEM, "jax-sharded", "vfi.cake.jax:iterate_sharded", requires=("jax",),
+                  description="states split across jax.devices() with shard_map")
 
 DEFAULT_VARIANT = "numpy-masked"
 

@@ -1,0 +1,96 @@
+"""The targets of the fast exact algorithms, each against its baseline in the same run.
+
+- 100 steps at n = 10,000: numba-masked (the notebook's Numba, tens of seconds, timed
+  once) against the fast variants;
+- 100 steps at n = 1,000,000: time and peak memory of the fast variants;
+- solve to tol = 1e-10 at n = 1,000,000: time, peak memory and iterations per method.
+"""
+from .common import cake_grid, prepare_cake, skip_unless_runnable, variant_names
+
+BETA = 0.95
+FAST = [name for name in variant_names("cake")
+        if name.split("-", 1)[1] in ("monotone", "concave")]
+
+
+class Steps10k:
+    params = [["numba-masked", "numba-loops"] + FAST]
+    param_names = ["variant"]
+    number = 1
+    repeat = (1, 5, 60.0)
+    warmup_time = 0.0
+    timeout = 600
+
+    def setup(self, variant):
+        self.run = prepare_cake(variant, 10_000, 100, BETA, budget=120.0)
+
+    def time_100_steps(self, variant):
+        self.run()
+
+
+class Steps1M:
+    params = [FAST or ["none-registered"]]
+    param_names = ["variant"]
+    number = 1
+    repeat = (3, 7, 60.0)
+    warmup_time = 0.0
+    timeout = 600
+
+    def setup(self, variant):
+        self.run = prepare_cake(variant, 1_000_000, 100, BETA, budget=30.0)
+
+    def time_100_steps(self, variant):
+        self.run()
+
+    def peakmem_100_steps(self, variant):
+        self.run()
+
+
+class Solve1M:
+    params = [["howard", "mpi", "vfi"]]
+    param_names = ["method"]
+    number = 1
+    repeat = (3, 7, 60.0)
+    warmup_time = 0.0
+    timeout = 600
+    n = 1_000_000
+
+    def setup(self, method):
+        import vfi
+
+        if not hasattr(vfi, "solve"):
+            raise NotImplementedError("vfi.solve does not exist at this commit")
+        skip_unless_runnable("cake", "numba-concave")
+        grid = cake_grid(self.n)
+        self.run = lambda: vfi.solve(grid, BETA, tol=1e-10, method=method)
+        vfi.solve(cake_grid(1000), BETA, tol=1e-10, method=method)  # compile
+        self.result = self.run() if method != "vfi" else None
+
+    def time_solve(self, method):
+        if method == "vfi":
+            raise NotImplementedError("value iteration at n = 10^6 is tracked by iterations only")
+        self.run()
+
+    def peakmem_solve(self, method):
+        if method == "vfi":
+            raise NotImplementedError("value iteration at n = 10^6 is tracked by iterations only")
+        self.run()
+
+
+class SolveIterations:
+    """Greedy steps each method needs to reach tol = 1e-10 (a change in them is a change
+    in the algorithm, not in the machine)."""
+
+    params = [["howard", "mpi", "vfi"], [100, 10_000, 1_000_000]]
+    param_names = ["method", "n"]
+    unit = "greedy steps"
+    timeout = 600
+
+    def setup(self, method, n):
+        import vfi
+
+        if not hasattr(vfi, "solve"):
+            raise NotImplementedError("vfi.solve does not exist at this commit")
+        self.iterations = vfi.solve(cake_grid(n), BETA, tol=1e-10, method=method).iterations
+
+    def track_iterations(self, method, n):
+        return self.iterations

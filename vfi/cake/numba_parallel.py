@@ -1,0 +1,178 @@
+"""Cake-eating kernels that use every core Numba is given (``parallel=True``, ``prange``).
+
+Both kernels return exactly what their serial counterparts in :mod:`vfi.cake.numba`
+return, bit for bit: each state's first maximiser is computed by the same arithmetic in
+the same order; only which thread computes it changes. The thread count is Numba's,
+``numba.get_num_threads()`` (at most ``NUMBA_NUM_THREADS``, default the number of cores),
+and can be lowered with ``numba.set_num_threads``.
+"""
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+
+@numba.njit(cache=False)
+def _first_max(grid, beta, v, i, j_lo, j_hi):
+    """First maximiser of sqrt(x_i - x_j) + beta v_j over j_lo <= j <= j_hi."""
+    x = grid[i]
+    best = -np.inf
+    best_j = j_lo
+    for j in range(j_lo, j_hi + 1):
+        candidate = np.sqrt(x - grid[j]) + beta * v[j]
+        if candidate > best:
+            best = candidate
+            best_j = j
+    return best, best_j
+
+
+@numba.njit(parallel=True, cache=False)
+def _step_brute(grid, beta, v, new_v, policy):
+    """One brute-force Bellman step, states in parallel.
+
+    State i costs i + 1 evaluations, so a static split of 0..n-1 would leave the first
+    thread a quarter of the work; iteration k takes the pair (k, n - 1 - k) instead,
+    n + 1 evaluations for every k.
+    """
+    n = grid.size
+    for k in numba.prange((n + 1) // 2):
+        new_v[k], policy[k] = _first_max(grid, beta, v, k, 0, k)
+        mirror = n - 1 - k
+        if mirror != k:
+            new_v[mirror], policy[mirror] = _first_max(grid, beta, v, mirror, 0, mirror)
+
+
+@numba.njit(cache=False)
+def _iterate_brute(grid, beta, v, num_iter):
+    n = grid.size
+    policy = np.zeros(n, dtype=np.int64)
+    current = v.copy()
+    new_v = np.empty(n)
+    for _ in range(num_iter):
+        _step_brute(grid, beta, current, new_v, policy)
+        current, new_v = new_v, current
+    return current, policy
+
+
+def iterate_brute(grid, beta, v, num_iter):
+    """Brute force with ``prange`` over states: bit-identical to ``numba-loops``.
+
+    .. math:: v_{k+1}(x_i) = \\max_{j \\le i} \\sqrt{x_i - x_j} + \\beta v_k(x_j)
+
+    Parameters
+    ----------
+    grid : ndarray of float64, strictly increasing
+    beta : float, in (0, 1)
+    v : ndarray of float64, same shape as grid (not modified)
+    num_iter : int, >= 1
+
+    Returns
+    -------
+    value : ndarray of float64
+    policy : ndarray of int64, the first maximiser of the last step
+    """
+    return _iterate_brute(grid, beta, v, num_iter)
+
+
+# --- divide and conquer on the monotone policy, in parallel ----------------------------
+#
+# The first maximiser is non-decreasing in the state (see vfi.cake.numba), so solving the
+# middle state of a range of states brackets the choices of both halves, and the halves
+# are independent. The top levels are solved breadth first, one prange per level, until
+# there are SEGMENTS independent (states, choices) ranges; each is then finished by the
+# serial divide and conquer on its own thread. The split points and brackets are those of
+# the serial numba-monotone, so the results are identical to it.
+
+#: Independent segments handed to the threads after the breadth-first levels (a power of
+#: two, several per thread so that uneven segments even out under dynamic scheduling).
+SEGMENTS = 64
+
+
+@numba.njit(cache=False)
+def _solve_segment(grid, beta, v, new_v, policy, lo, hi, j_lo, j_hi):
+    """The serial divide and conquer on states lo..hi with choices in j_lo..j_hi."""
+    if lo > hi:
+        return
+    stack = np.empty((128, 4), dtype=np.int64)  # depth <= 2 log2(n) + 2 < 128
+    stack[0, 0], stack[0, 1], stack[0, 2], stack[0, 3] = lo, hi, j_lo, j_hi
+    top = 1
+    while top > 0:
+        top -= 1
+        lo, hi, j_lo, j_hi = stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3]
+        mid = (lo + hi) // 2
+        best, best_j = _first_max(grid, beta, v, mid, j_lo, min(mid, j_hi))
+        new_v[mid] = best
+        policy[mid] = best_j
+        if mid + 1 <= hi:
+            stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3] = mid + 1, hi, best_j, j_hi
+            top += 1
+        if lo <= mid - 1:
+            stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3] = lo, mid - 1, j_lo, best_j
+            top += 1
+
+
+@numba.njit(parallel=True, cache=False)
+def _split_level(grid, beta, v, new_v, policy, segments):
+    """Solve the middle state of every segment; return the two halves of each (lo > hi
+    marks an empty one)."""
+    count = segments.shape[0]
+    halves = np.empty((2 * count, 4), dtype=np.int64)
+    for s in numba.prange(count):
+        lo, hi, j_lo, j_hi = segments[s, 0], segments[s, 1], segments[s, 2], segments[s, 3]
+        mid = (lo + hi) // 2
+        best_j = j_lo
+        if lo <= hi:
+            best, best_j = _first_max(grid, beta, v, mid, j_lo, min(mid, j_hi))
+            new_v[mid] = best
+            policy[mid] = best_j
+        halves[2 * s, 0], halves[2 * s, 1] = lo, mid - 1
+        halves[2 * s, 2], halves[2 * s, 3] = j_lo, best_j
+        halves[2 * s + 1, 0], halves[2 * s + 1, 1] = mid + 1, hi
+        halves[2 * s + 1, 2], halves[2 * s + 1, 3] = best_j, j_hi
+        if lo > hi:  # both halves of an empty segment are empty
+            halves[2 * s, 1] = lo - 1
+            halves[2 * s + 1, 0] = hi + 1
+    return halves
+
+
+@numba.njit(parallel=True, cache=False)
+def _finish_segments(grid, beta, v, new_v, policy, segments):
+    previous = numba.set_parallel_chunksize(1)  # uneven segments: hand them out one by one
+    for s in numba.prange(segments.shape[0]):
+        _solve_segment(grid, beta, v, new_v, policy, segments[s, 0], segments[s, 1],
+                       segments[s, 2], segments[s, 3])
+    numba.set_parallel_chunksize(previous)
+
+
+@numba.njit(cache=False)
+def _step_monotone(grid, beta, v, new_v, policy, num_segments):
+    n = grid.size
+    segments = np.empty((1, 4), dtype=np.int64)
+    segments[0, 0], segments[0, 1], segments[0, 2], segments[0, 3] = 0, n - 1, 0, n - 1
+    while segments.shape[0] < num_segments and segments.shape[0] < n:
+        segments = _split_level(grid, beta, v, new_v, policy, segments)
+    _finish_segments(grid, beta, v, new_v, policy, segments)
+
+
+@numba.njit(cache=False)
+def _iterate_monotone(grid, beta, v, num_iter, num_segments):
+    n = grid.size
+    policy = np.zeros(n, dtype=np.int64)
+    current = v.copy()
+    new_v = np.empty(n)
+    for _ in range(num_iter):
+        _step_monotone(grid, beta, current, new_v, policy, num_segments)
+        current, new_v = new_v, current
+    return current, policy
+
+
+def iterate_monotone(grid, beta, v, num_iter):
+    """Divide and conquer on the monotone policy, independent halves in parallel.
+
+    .. math:: j^*(i) = \\min \\operatorname{argmax}_{j \\le i} \\sqrt{x_i - x_j}
+              + \\beta v_k(x_j), \\quad i < i' \\Rightarrow j^*(i) \\le j^*(i')
+
+    O(n log n) work per step, O(n) of it serial (the first split); identical to
+    ``numba-monotone``. Parameters and returns as :func:`iterate_brute`.
+    """
+    return _iterate_monotone(grid, beta, v, num_iter, SEGMENTS)
