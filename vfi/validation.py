@@ -13,33 +13,45 @@ import numpy as np
 __all__ = ["as_float_array", "as_grid", "as_unit_interval", "as_count", "as_vector", "as_positive"]
 
 
-def as_float_array(name: str, value: object, *, ndim: int | None = None) -> np.ndarray:
-    """A finite float64 copy of ``value`` (never a view of the caller's array)."""
+def _float64_copy(name: str, value: object, ndim: int | None) -> np.ndarray:
+    """A float64 C-ordered copy of ``value`` (never a view), after the dtype and ndim checks."""
     array = np.asarray(value)
-    if array.dtype == object or not (np.issubdtype(array.dtype, np.number)
-                                     or array.dtype == np.bool_):
+    kind = array.dtype.kind
+    if kind not in "iufcb":
         raise TypeError(f"{name} must be numeric, got dtype {array.dtype}")
-    if np.issubdtype(array.dtype, np.complexfloating) or array.dtype == np.bool_:
+    if kind in "cb":
         raise TypeError(f"{name} must be real numbers, got dtype {array.dtype}")
     if ndim is not None and array.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-D, got shape {array.shape}")
-    array = np.array(array, dtype=np.float64, copy=True, order="C")
-    if array.size and not np.all(np.isfinite(array)):
+    return np.array(array, dtype=np.float64, copy=True, order="C")
+
+
+def _require_finite(name: str, array: np.ndarray) -> None:
+    if array.size and not np.isfinite(array).all():
         raise ValueError(f"{name} must be finite (no NaN or inf)")
+
+
+def as_float_array(name: str, value: object, *, ndim: int | None = None) -> np.ndarray:
+    """A finite float64 copy of ``value`` (never a view of the caller's array)."""
+    array = _float64_copy(name, value, ndim)
+    _require_finite(name, array)
     return array
 
 
 def as_grid(name: str, value: object, *, positive: bool = False) -> np.ndarray:
     """A 1-D, non-empty, finite, non-negative (or positive), strictly increasing grid."""
-    grid = as_float_array(name, value, ndim=1)
+    grid = _float64_copy(name, value, 1)
     if grid.size == 0:
         raise ValueError(f"{name} must not be empty")
+    # Finite ends and positive steps (NaN fails ``> 0``) make every point finite: one pass
+    # over the grid where all is well, the precise complaint only where it is not.
+    if not (np.isfinite(grid[0]) and np.isfinite(grid[-1]) and (np.diff(grid) > 0).all()):
+        _require_finite(name, grid)
+        raise ValueError(f"{name} must be strictly increasing")
     if positive and grid[0] <= 0:
         raise ValueError(f"{name} must be positive, got minimum {grid[0]!r}")
     if grid[0] < 0:
         raise ValueError(f"{name} must be non-negative, got minimum {grid[0]!r}")
-    if np.any(np.diff(grid) <= 0):
-        raise ValueError(f"{name} must be strictly increasing")
     grid.flags.writeable = False
     return grid
 

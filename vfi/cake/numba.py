@@ -154,98 +154,85 @@ def _scan_from(grid, beta, v, i, start):
 
 
 @numba.njit(cache=False)
-def _cache_window(grid, i, c, center, w_left, w_mid, w_right):
-    """sqrt(x_i - x_j) for j = c - 1, c, c + 1, as the brute force computes them; -inf
-    marks a neighbour outside 0 <= j <= i (its index is clamped into range)."""
-    center[i] = c
-    w_left[i] = np.sqrt(grid[i] - grid[c - 1]) if c > 0 else -np.inf
-    w_mid[i] = np.sqrt(grid[i] - grid[c])
-    w_right[i] = np.sqrt(grid[i] - grid[c + 1]) if c < i else -np.inf
-
-
-@numba.njit(cache=False)
-def _step_concave_cached(grid, beta, v, new_v, policy, slack, center, w_left, w_mid, w_right):
-    """The concave step, guessing last step's optimum with its utilities cached.
-
-    Pass 1 (branch-free, no square roots) evaluates each state's guess and its two
-    neighbours: a guess that beats both by more than ``slack`` is the first global
-    maximum of the concave objective. Pass 2 scans the other states, in increasing
-    order, from the previous state's optimum, and caches the new window.
-    """
-    n = grid.size
-    unsettled = 0
-    for i in range(n):
-        c = center[i]
-        middle = w_mid[i] + beta * v[c]
-        side = max(w_left[i] + beta * v[max(c - 1, 0)], w_right[i] + beta * v[min(c + 1, n - 1)])
-        new_v[i] = middle
-        policy[i] = c
-        unsettled += side >= middle - slack
-    if unsettled == 0:
-        return
-    for i in range(n):
-        c = center[i]
-        side = max(w_left[i] + beta * v[max(c - 1, 0)], w_right[i] + beta * v[min(c + 1, n - 1)])
-        if side < new_v[i] - slack:
-            continue
-        # The optimum is at or right of the guess unless the left neighbour is (nearly)
-        # as good: then walk left, never below the previous state's optimum.
-        lowest = policy[i - 1] if i > 0 else 0
-        start = max(c, lowest)
-        x = grid[i]
-        here = np.sqrt(x - grid[start]) + beta * v[start]
-        while start > lowest:
-            left = np.sqrt(x - grid[start - 1]) + beta * v[start - 1]
-            if left < here:
-                break
-            start -= 1
-            here = left
-        best, best_j = _scan_from(grid, beta, v, i, start)
-        new_v[i] = best
-        policy[i] = best_j
-        _cache_window(grid, i, best_j, center, w_left, w_mid, w_right)
-
-
-@numba.njit(cache=False)
 def _step_concave_scan(grid, beta, v, new_v, policy):
-    """The concave step without guesses: each state scans from the previous optimum."""
+    """The concave step: each state scans from the previous state's optimum."""
     start = 0
     for i in range(grid.size):
         new_v[i], policy[i] = _scan_from(grid, beta, v, i, start)
         start = policy[i]
 
 
-#: Up to this n the cached guesses pay; above it most optima move every step (measured:
-#: n = 10^6, 100 steps, 2.3 s with guesses against 0.9 s without).
-GUESS_MAX_N = 1 << 14
+@numba.njit(cache=False)
+def _utility_table(grid):
+    """u[k] = sqrt(x_k - x_0): on a uniform grid, the utility of eating k grid steps."""
+    u = np.empty(grid.size)
+    for k in range(grid.size):
+        u[k] = np.sqrt(grid[k] - grid[0])
+    return u
+
+
+@numba.njit(cache=False)
+def _table_error(grid):
+    """A bound on |u[i - j] - sqrt(x_i - x_j)| over feasible j < i (0 when j = i).
+
+    With D = max_k |(x_k - x_0) - k h| (h the mean spacing), the two differences under
+    the roots are within 2 D + 2 eps max|x| of each other, and both are >= the smallest
+    spacing, so the roots are within that over 2 sqrt(min spacing).
+    """
+    n = grid.size
+    if n < 2:
+        return 0.0
+    h = (grid[-1] - grid[0]) / (n - 1)
+    deviation = 0.0
+    smallest = grid[1] - grid[0]
+    for k in range(1, n):
+        deviation = max(deviation, abs((grid[k] - grid[0]) - k * h))
+        smallest = min(smallest, grid[k] - grid[k - 1])
+    slack = 2.0 * deviation + 2.0 * np.finfo(np.float64).eps * max(abs(grid[0]), abs(grid[-1]))
+    return slack / (2.0 * np.sqrt(smallest))
+
+
+@numba.njit(cache=False)
+def _step_concave_table(grid, u, beta, v, new_v, policy):
+    """The concave step with tabulated utilities: no square root in the search.
+
+    Each state starts at the previous state's optimum and moves right while the next
+    choice is strictly better (the objective is concave, so the first decrease ends
+    it). The value is then recomputed as the brute force computes it, so it is the same
+    float64 number whenever the choice is the same.
+    """
+    j = 0
+    for i in range(grid.size):
+        best = u[i - j] + beta * v[j]
+        while j < i:
+            candidate = u[i - j - 1] + beta * v[j + 1]
+            if candidate <= best:
+                break
+            best = candidate
+            j += 1
+        new_v[i] = np.sqrt(grid[i] - grid[j]) + beta * v[j]
+        policy[i] = j
 
 
 @numba.njit(cache=False)
 def _iterate_concave(grid, beta, v, num_iter, uniform):
     n = grid.size
     policy = np.zeros(n, dtype=np.int64)
-    # Before the first step every guess is "eat nothing" (j = 0), which pass 2 corrects by
-    # scanning up from the previous state's optimum: O(n) for the whole step.
-    guessing = n <= GUESS_MAX_N
-    size = n if guessing else 0
-    center = np.empty(size, dtype=np.int64)
-    w_left, w_mid, w_right = np.empty(size), np.empty(size), np.empty(size)
-    for i in range(size):
-        _cache_window(grid, i, 0, center, w_left, w_mid, w_right)
     out, spare = _buffers(n, num_iter)
     current = v
     # |v_k| <= max|v_0| + max utility / (1 - beta) for every k: one slack serves all steps.
-    scale = np.max(np.abs(v)) + np.sqrt(grid[-1] - grid[0]) / (1.0 - beta)
-    slack = ROUNDING_SLACK * max(1.0, scale)
+    utility_scale = np.sqrt(grid[-1] - grid[0])
+    scale = np.max(np.abs(v)) + utility_scale / (1.0 - beta)
     # On a uniform grid T maps concave v to concave Tv, so checking v0 is enough.
-    concave = uniform and _is_concave(v, slack)
+    concave = uniform and _is_concave(v, ROUNDING_SLACK * max(1.0, scale))
+    tabulated = concave and _table_error(grid) <= TABLE_RTOL * max(1.0, utility_scale)
+    u = _utility_table(grid) if tabulated else np.empty(0)
     for k in range(num_iter):
         target = out if (num_iter - k) % 2 == 1 else spare
-        if concave and not guessing:
-            _step_concave_scan(grid, beta, current, target, policy)
+        if tabulated:
+            _step_concave_table(grid, u, beta, current, target, policy)
         elif concave:
-            _step_concave_cached(grid, beta, current, target, policy, slack, center,
-                                 w_left, w_mid, w_right)
+            _step_concave_scan(grid, beta, current, target, policy)
         else:
             _step_monotone(grid, beta, current, target, policy)
         current = target
@@ -254,6 +241,11 @@ def _iterate_concave(grid, beta, v, num_iter, uniform):
 
 #: A grid is uniform when every spacing is within this relative distance of the mean one.
 UNIFORM_RTOL = 1e-9
+
+#: The utility table guides the search only where it is within this (relative to the
+#: utility scale) of every sqrt(x_i - x_j): a linspace of 10^6 points passes (about 5e-13);
+#: a choice can then differ from the brute force's only between candidates that close.
+TABLE_RTOL = 1e-12
 
 
 @numba.njit(cache=False)
@@ -281,11 +273,16 @@ def iterate_monotone(grid, beta, v, num_iter):
 def iterate_concave(grid, beta, v, num_iter):
     """O(n) per step where the objective is concave in the choice (uniform grid, concave v).
 
-    Each state first tries last step's optimum (cached utilities, no square root), and
-    only where that is not clearly the maximum scans from the previous state's optimum.
-    On a uniform grid (spacings within ``UNIFORM_RTOL``) T maps concave v to concave Tv,
-    so v0 is checked once (concave up to ``ROUNDING_SLACK``); on any other grid, or from
-    a non-concave v0, every step is :func:`iterate_monotone`'s divide and conquer.
+    .. math:: j^*(i) = \\min \\operatorname{argmax}_{j \\le i} u_{i-j} + \\beta v_j,
+              \\quad u_k = \\sqrt{x_k - x_0}, \\quad j^*(i - 1) \\le j^*(i)
+
+    Each state scans right from the previous state's optimum and stops at the first
+    decrease. On a uniform grid (spacings within ``UNIFORM_RTOL``) T maps concave v to
+    concave Tv, so v0 is checked once (concave up to ``ROUNDING_SLACK``). Where the
+    grid is uniform to rounding (``TABLE_RTOL``) the search reads tabulated utilities,
+    with no square root, and each value is recomputed exactly once its choice is known;
+    otherwise it takes square roots as it goes. On any other grid, or from a non-concave
+    v0, every step is :func:`iterate_monotone`'s divide and conquer.
     """
     return _iterate_concave(grid, beta, v, num_iter, is_uniform(grid))
 
