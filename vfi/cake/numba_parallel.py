@@ -11,19 +11,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-
-@numba.njit(cache=False)
-def _first_max(grid, beta, v, i, j_lo, j_hi):
-    """First maximiser of sqrt(x_i - x_j) + beta v_j over j_lo <= j <= j_hi."""
-    x = grid[i]
-    best = -np.inf
-    best_j = j_lo
-    for j in range(j_lo, j_hi + 1):
-        candidate = np.sqrt(x - grid[j]) + beta * v[j]
-        if candidate > best:
-            best = candidate
-            best_j = j
-    return best, best_j
+from vfi.cake.numba import NO_TABLE, _first_max
 
 
 @numba.njit(parallel=True, cache=False)
@@ -36,10 +24,10 @@ def _step_brute(grid, beta, v, new_v, policy):
     """
     n = grid.size
     for k in numba.prange((n + 1) // 2):
-        new_v[k], policy[k] = _first_max(grid, beta, v, k, 0, k)
+        new_v[k], policy[k] = _first_max(grid, beta, v, k, 0, k, NO_TABLE)
         mirror = n - 1 - k
         if mirror != k:
-            new_v[mirror], policy[mirror] = _first_max(grid, beta, v, mirror, 0, mirror)
+            new_v[mirror], policy[mirror] = _first_max(grid, beta, v, mirror, 0, mirror, NO_TABLE)
 
 
 @numba.njit(cache=False)
@@ -100,7 +88,7 @@ def _solve_segment(grid, beta, v, new_v, policy, lo, hi, j_lo, j_hi):
         top -= 1
         lo, hi, j_lo, j_hi = stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3]
         mid = (lo + hi) // 2
-        best, best_j = _first_max(grid, beta, v, mid, j_lo, min(mid, j_hi))
+        best, best_j = _first_max(grid, beta, v, mid, j_lo, min(mid, j_hi), NO_TABLE)
         new_v[mid] = best
         policy[mid] = best_j
         if mid + 1 <= hi:
@@ -122,7 +110,7 @@ def _split_level(grid, beta, v, new_v, policy, segments):
         mid = (lo + hi) // 2
         best_j = j_lo
         if lo <= hi:
-            best, best_j = _first_max(grid, beta, v, mid, j_lo, min(mid, j_hi))
+            best, best_j = _first_max(grid, beta, v, mid, j_lo, min(mid, j_hi), NO_TABLE)
             new_v[mid] = best
             policy[mid] = best_j
         halves[2 * s, 0], halves[2 * s, 1] = lo, mid - 1

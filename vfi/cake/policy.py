@@ -32,6 +32,16 @@ def evaluate_exact(grid: np.ndarray, beta: float, policy: np.ndarray) -> np.ndar
     return evaluate_policy(grid, beta, policy)
 
 
+def concave_majorant_or_none(grid: np.ndarray):
+    """``vfi.cake.numba.concave_majorant`` where it applies (numba installed and a uniform
+    grid, on which the fixed point is concave), else None."""
+    try:
+        from vfi.cake.numba import concave_majorant, is_uniform
+    except ImportError:
+        return None
+    return concave_majorant if is_uniform(grid) else None
+
+
 def evaluate_doubling(grid: np.ndarray, beta: float, policy: np.ndarray) -> np.ndarray:
     """The fixed point of :math:`T_\\sigma` by pointer doubling (see the module docstring)."""
     a = policy_utility(grid, policy)
