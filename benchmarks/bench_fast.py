@@ -5,7 +5,8 @@
 - 100 steps at n = 1,000,000: time and peak memory of the fast variants;
 - solve to tol = 1e-10 at n = 1,000,000: time, peak memory and iterations per method.
 """
-from .common import cake_grid, prepare_cake, skip_unless_runnable, variant_names
+from .common import (cake_grid, prepare_cake, skip_over_budget, skip_unless_runnable,
+                     variant_names)
 
 BETA = 0.95
 FAST = [name for name in variant_names("cake")
@@ -60,6 +61,7 @@ class Solve1M:
         if not hasattr(vfi, "solve"):
             raise NotImplementedError("vfi.solve does not exist at this commit")
         skip_unless_runnable("cake", "numba-concave")
+        skip_over_budget("numba-concave", self.n, 50, budget=30.0)
         grid = cake_grid(self.n)
         self.run = lambda: vfi.solve(grid, BETA, tol=1e-10, method=method)
         vfi.solve(cake_grid(1000), BETA, tol=1e-10, method=method)  # compile
@@ -90,6 +92,7 @@ class SolveIterations:
 
         if not hasattr(vfi, "solve"):
             raise NotImplementedError("vfi.solve does not exist at this commit")
+        skip_over_budget("numba-concave", n, 150, budget=30.0)
         self.iterations = vfi.solve(cake_grid(n), BETA, tol=1e-10, method=method).iterations
 
     def track_iterations(self, method, n):

@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 
-from .common import cake_grid, prepare_cake, skip_unless_runnable
+from .common import cake_grid, prepare_cake, skip_over_budget, skip_unless_runnable
 
 BETA = 0.95
 
@@ -88,6 +88,7 @@ class JaxDevice:
 
     def setup(self, variant, device, n):
         skip_unless_runnable("cake", variant)
+        skip_over_budget(variant, n, 10, budget=30.0)
         import jax
         import numpy as np
 
@@ -137,6 +138,7 @@ class ShardedDevices:
 
     def setup(self, devices, n):
         skip_unless_runnable("cake", "jax-sharded")
+        skip_over_budget("jax-sharded", n, 60, budget=120.0)
         env = dict(os.environ, JAX_PLATFORMS="cpu",
                    XLA_FLAGS=f"--xla_force_host_platform_device_count={devices}")
         done = subprocess.run([sys.executable, "-c", SHARDED_SCRIPT.format(n=n)], env=env,

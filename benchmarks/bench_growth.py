@@ -1,0 +1,201 @@
+"""The stochastic growth model of Aruoba & Fernández-Villaverde (2015), issue 7.
+
+- ``GrowthSteps``: time and peak memory of each variant: one Bellman step on the paper's
+  grid (17,820 x 5; seconds for the brute-force variants), ten on a 200-point grid
+  (python-loops only there: the cost model skips what is over the budget);
+- ``GrowthSolve``: ``solve`` to a guaranteed 2e-6 on the paper's case with numba-monotone,
+  per method ("+c2f": from a coarse-grid solution), and the paper's own VFI (257 steps);
+- ``GrowthCpp``: the C++ baseline, ``cpp/afv.cpp`` built with ``c++ -O3`` in setup. The
+  binary times itself and ``track_cpp_seconds`` reports that: a ``time_`` benchmark of a
+  subprocess would add process start-up and page-in, which the Python rows do not pay.
+  ``track_monotone_over_cpp`` is the ratio of numba-monotone's paper VFI to it, both
+  measured in the same setup (median of 5);
+- ``GrowthAccuracy``: greedy steps per method, and the sup distance of the solution to
+  the continuous closed form;
+- ``GrowthScaling``: n_capital = 10^5 and 10^6 (5 states) to a guaranteed 2e-6 with the
+  fastest method (MPI from a coarse grid).
+
+Every setup imports ``vfi.growth`` itself and skips (NotImplementedError) at a commit
+without it.
+"""
+import statistics
+import tempfile
+import time
+
+from .common import variant_names
+
+TOL = 2e-6
+PAPER_N = 17_820
+BUDGET_SECONDS = 5.0
+SOLVE_METHODS = ["paper", "vfi", "howard", "mpi", "howard+c2f", "mpi+c2f"]
+
+
+def _growth():
+    try:
+        from vfi.growth import report
+    except ImportError:
+        raise NotImplementedError("vfi.growth does not exist at this commit") from None
+    return report
+
+
+def _runnable(variant):
+    report = _growth()
+    from vfi import registry
+
+    try:
+        reason = registry.get_variant("growth", variant).unavailable_reason
+    except ValueError:
+        raise NotImplementedError(f"{variant} is not registered at this commit") from None
+    if reason is not None:
+        raise NotImplementedError(f"{variant} unavailable: {reason}")
+    return report
+
+
+class GrowthSteps:
+    params = [variant_names("growth") or ["none-registered"], [200, PAPER_N]]
+    param_names = ["variant", "n_capital"]
+    number = 1
+    repeat = (1, 5, 30.0)
+    warmup_time = 0.0
+    timeout = 300
+    budget = 15.0
+
+    def setup(self, variant, n_capital):
+        report = _runnable(variant)
+        from vfi import growth
+
+        steps = 1 if n_capital == PAPER_N else 10
+        seconds = report.estimated_seconds(variant, "paper", n_capital) * steps / 257
+        if seconds > self.budget:
+            raise NotImplementedError(f"{variant} at n={n_capital}: about {seconds:.0f} s "
+                                      f"for {steps} steps, over {self.budget:g} s")
+        model = growth.afv2015(n_capital)
+        # Compile at the timed shapes: JAX compiles per shape, numba per signature.
+        warm = model if variant.startswith("jax") else growth.afv2015(50)
+        growth.iterate(warm, 1, variant=variant)
+        self.run = lambda: growth.iterate(model, steps, variant=variant)
+
+    def time_steps(self, variant, n_capital):
+        self.run()
+
+    def peakmem_steps(self, variant, n_capital):
+        self.run()
+
+
+class GrowthSolve:
+    params = [SOLVE_METHODS]
+    param_names = ["method"]
+    number = 1
+    repeat = (3, 10, 30.0)
+    warmup_time = 0.0
+    timeout = 300
+
+    def setup(self, method):
+        report = _runnable("numba-monotone")
+        from vfi import growth
+
+        model = growth.afv2015()
+        report.run_case(growth.afv2015(300), "numba-monotone", method, TOL)  # compile
+        self.run = lambda: report.run_case(model, "numba-monotone", method, TOL)
+
+    def time_solve(self, method):
+        self.run()
+
+    def peakmem_solve(self, method):
+        self.run()
+
+
+class GrowthCpp:
+    unit = "seconds"
+    timeout = 300
+    repeats = 5
+
+    def setup(self):
+        report = _growth()
+        self.directory = tempfile.TemporaryDirectory()
+        try:
+            self.binary = report.build_cpp(self.directory.name)
+        except report.CppUnavailable as exc:
+            self.directory.cleanup()
+            raise NotImplementedError(f"C++ baseline skipped: {exc}") from None
+
+    def teardown(self):
+        self.directory.cleanup()
+
+    def _cpp_seconds(self):
+        report = _growth()
+        return statistics.median(report.run_cpp(self.binary)["seconds"]
+                                 for _ in range(self.repeats))
+
+    def track_cpp_seconds(self):
+        return self._cpp_seconds()
+
+    def track_monotone_over_cpp(self):
+        report = _runnable("numba-monotone")
+        from vfi import growth
+
+        model = growth.afv2015()
+        growth.paper_vfi(growth.afv2015(300), variant="numba-monotone")  # compile
+        times = []
+        for _ in range(self.repeats):
+            start = time.perf_counter()
+            report.run_case(model, "numba-monotone", "paper", TOL)
+            times.append(time.perf_counter() - start)
+        return statistics.median(times) / self._cpp_seconds()
+
+    track_monotone_over_cpp.unit = "ratio"
+
+
+class GrowthAccuracy:
+    params = [SOLVE_METHODS]
+    param_names = ["method"]
+    timeout = 300
+
+    def _result(self, method):
+        report = _runnable("numba-monotone")
+        from vfi import growth
+
+        model = growth.afv2015()
+        return model, report.run_case(model, "numba-monotone", method, TOL)
+
+    def track_iterations(self, method):
+        return self._result(method)[1][2]
+
+    track_iterations.unit = "greedy steps"
+
+    def track_sup_error_to_closed_form(self, method):
+        import numpy as np
+        from vfi import growth
+
+        model, (value, _, _) = self._result(method)
+        return float(np.max(np.abs(value - growth.closed_form(model)[0])))
+
+    track_sup_error_to_closed_form.unit = "sup |V - V_closed|"
+
+
+class GrowthScaling:
+    params = [[100_000, 1_000_000]]
+    param_names = ["n_capital"]
+    number = 1
+    repeat = (2, 5, 60.0)
+    warmup_time = 0.0
+    timeout = 600
+
+    def setup(self, n_capital):
+        report = _runnable("numba-monotone")
+        from vfi import growth
+
+        model = growth.afv2015(n_capital)
+        report.run_case(growth.afv2015(300), "numba-monotone", "mpi+c2f", TOL)  # compile
+        self.run = lambda: report.run_case(model, "numba-monotone", "mpi+c2f", TOL)
+
+    def time_solve(self, n_capital):
+        self.run()
+
+    def peakmem_solve(self, n_capital):
+        self.run()
+
+    def track_iterations(self, n_capital):
+        return self.run()[2]
+
+    track_iterations.unit = "greedy steps on the finest grid"
