@@ -8,26 +8,37 @@
 - ``GrowthCpp``: the C++ baseline, ``cpp/afv.cpp`` built with ``c++ -O3`` in setup. The
   binary times itself and ``track_cpp_seconds`` reports that: a ``time_`` benchmark of a
   subprocess would add process start-up and page-in, which the Python rows do not pay.
-  ``track_monotone_over_cpp`` is the ratio of numba-monotone's paper VFI to it, both
-  measured in the same setup (median of 5);
+  ``GrowthMonotoneOverCpp`` is the ratio of numba-monotone's paper VFI to it, both
+  measured in the same process (median of 5 each);
 - ``GrowthAccuracy``: greedy steps per method, and the sup distance of the solution to
   the continuous closed form;
 - ``GrowthScaling``: n_capital = 10^5 and 10^6 (5 states) to a guaranteed 2e-6 with the
   fastest method (MPI from a coarse grid).
 
 Every setup imports ``vfi.growth`` itself and skips (NotImplementedError) at a commit
-without it.
+without it. Cases the cost model (``vfi.growth.report.estimated_seconds``) puts over
+``BUDGET_SECONDS`` times ``common.BUDGET_SCALE`` record a skip instead of running.
 """
 import statistics
 import tempfile
 import time
 
+from . import common
 from .common import variant_names
 
 TOL = 2e-6
 PAPER_N = 17_820
-BUDGET_SECONDS = 5.0
+BUDGET_SECONDS = 15.0
 SOLVE_METHODS = ["paper", "vfi", "howard", "mpi", "howard+c2f", "mpi+c2f"]
+
+
+def _skip_over_budget(report, variant, method, n, fraction=1.0):
+    """NotImplementedError when ``fraction`` of the row's estimated cost is over budget."""
+    seconds = report.estimated_seconds(variant, method, n) * fraction
+    budget = BUDGET_SECONDS * getattr(common, "BUDGET_SCALE", 1.0)
+    if seconds > budget:
+        raise NotImplementedError(f"{variant} {method} at n={n}: about {seconds:.2g} s, "
+                                  f"over the {budget:g} s budget")
 
 
 def _growth():
@@ -58,17 +69,13 @@ class GrowthSteps:
     repeat = (1, 5, 30.0)
     warmup_time = 0.0
     timeout = 300
-    budget = 15.0
 
     def setup(self, variant, n_capital):
         report = _runnable(variant)
         from vfi import growth
 
         steps = 1 if n_capital == PAPER_N else 10
-        seconds = report.estimated_seconds(variant, "paper", n_capital) * steps / 257
-        if seconds > self.budget:
-            raise NotImplementedError(f"{variant} at n={n_capital}: about {seconds:.0f} s "
-                                      f"for {steps} steps, over {self.budget:g} s")
+        _skip_over_budget(report, variant, "paper", n_capital, steps / 257)
         model = growth.afv2015(n_capital)
         # Compile at the timed shapes: JAX compiles per shape, numba per signature.
         warm = model if variant.startswith("jax") else growth.afv2015(50)
@@ -94,6 +101,7 @@ class GrowthSolve:
         report = _runnable("numba-monotone")
         from vfi import growth
 
+        _skip_over_budget(report, "numba-monotone", method, PAPER_N)
         model = growth.afv2015()
         report.run_case(growth.afv2015(300), "numba-monotone", method, TOL)  # compile
         self.run = lambda: report.run_case(model, "numba-monotone", method, TOL)
@@ -105,8 +113,9 @@ class GrowthSolve:
         self.run()
 
 
-class GrowthCpp:
-    unit = "seconds"
+class _CppBinary:
+    """Setup and teardown of the compiled baseline (no benchmarks of its own)."""
+
     timeout = 300
     repeats = 5
 
@@ -122,28 +131,42 @@ class GrowthCpp:
     def teardown(self):
         self.directory.cleanup()
 
-    def _cpp_seconds(self):
+    def cpp_seconds(self):
         report = _growth()
         return statistics.median(report.run_cpp(self.binary)["seconds"]
                                  for _ in range(self.repeats))
 
+
+class GrowthCpp(_CppBinary):
+    unit = "seconds"
+
     def track_cpp_seconds(self):
-        return self._cpp_seconds()
+        return self.cpp_seconds()
+
+
+class GrowthMonotoneOverCpp(_CppBinary):
+    """numba-monotone's paper VFI (257 steps, compiled stopping rule) over C++, same run."""
+
+    unit = "ratio"
+
+    def setup(self):
+        report = _runnable("numba-monotone")
+        _skip_over_budget(report, "numba-monotone", "paper", PAPER_N, 2 * self.repeats)
+        super().setup()
 
     def track_monotone_over_cpp(self):
-        report = _runnable("numba-monotone")
+        report = _growth()
         from vfi import growth
 
         model = growth.afv2015()
         growth.paper_vfi(growth.afv2015(300), variant="numba-monotone")  # compile
-        times = []
-        for _ in range(self.repeats):
+        python, cpp = [], []
+        for _ in range(self.repeats):  # interleaved: both see the same machine load
+            cpp.append(report.run_cpp(self.binary)["seconds"])
             start = time.perf_counter()
             report.run_case(model, "numba-monotone", "paper", TOL)
-            times.append(time.perf_counter() - start)
-        return statistics.median(times) / self._cpp_seconds()
-
-    track_monotone_over_cpp.unit = "ratio"
+            python.append(time.perf_counter() - start)
+        return statistics.median(python) / statistics.median(cpp)
 
 
 class GrowthAccuracy:
@@ -151,12 +174,15 @@ class GrowthAccuracy:
     param_names = ["method"]
     timeout = 300
 
+    def setup(self, method):
+        self.report = _runnable("numba-monotone")
+        _skip_over_budget(self.report, "numba-monotone", method, PAPER_N)
+
     def _result(self, method):
-        report = _runnable("numba-monotone")
         from vfi import growth
 
         model = growth.afv2015()
-        return model, report.run_case(model, "numba-monotone", method, TOL)
+        return model, self.report.run_case(model, "numba-monotone", method, TOL)
 
     def track_iterations(self, method):
         return self._result(method)[1][2]
@@ -185,6 +211,7 @@ class GrowthScaling:
         report = _runnable("numba-monotone")
         from vfi import growth
 
+        _skip_over_budget(report, "numba-monotone", "mpi+c2f", n_capital)
         model = growth.afv2015(n_capital)
         report.run_case(growth.afv2015(300), "numba-monotone", "mpi+c2f", TOL)  # compile
         self.run = lambda: report.run_case(model, "numba-monotone", "mpi+c2f", TOL)

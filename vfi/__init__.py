@@ -15,6 +15,7 @@ through :mod:`vfi.registry`; numba and jax are optional and imported lazily.
 from vfi.cake import (DEFAULT_VARIANT, CakeEating, bellman, closed_form, iterate, solve,
                       unavailable_variants, validate, variants)
 from vfi.registry import VariantUnavailable
+from vfi import growth  # noqa: E402  (registers the growth variants)
 from vfi.solvers import ConvergenceWarning, SolveResult
 
 __version__ = "0.1.0"

@@ -1,0 +1,37 @@
+"""The stochastic growth model of Aruoba & Fernández-Villaverde (2015): its variants (one
+registry line each) and the API::
+
+    model = vfi.growth.afv2015()                      # or StochasticGrowth(grid, z, P, alpha, beta)
+    v, policy = vfi.growth.iterate(model, 10, variant="numba-monotone", return_policy=True)
+    v, policy, its = vfi.growth.paper_vfi(model)      # the paper's rule: 257 steps
+    result = vfi.growth.solve(model, tol=2e-6, method="mpi", warm_start=True)
+    value, next_capital = vfi.growth.closed_form(model)
+
+``python -m vfi afv`` compares every variant and method with the C++ baseline
+(``cpp/afv.cpp``).
+"""
+from __future__ import annotations
+
+from vfi import registry
+
+PROBLEM = "growth"
+
+# One line per variant: name (backend-algorithm), kernel, optional packages it needs.
+registry.register(PROBLEM, "python-loops", "vfi.growth.python:iterate_loops",
+                  description="pure-Python loops over states and choices")
+registry.register(PROBLEM, "numpy-blocked", "vfi.growth.numpy:iterate_blocked",
+                  description="(capital, state, choice) broadcast in row blocks")
+registry.register(PROBLEM, "numba-brute", "vfi.growth.numba:iterate_brute", requires=("numba",),
+                  description="every feasible choice, first maximiser (the oracle)")
+registry.register(PROBLEM, "numba-monotone", "vfi.growth.numba:iterate_monotone",
+                  requires=("numba",), description="the paper's monotone search, early stop")
+registry.register(PROBLEM, "jax-vmap", "vfi.growth.jax:iterate_vmap", requires=("jax",),
+                  description="brute force vmapped over states, fori_loop, float64")
+
+from vfi.growth.api import (SOLVE_PREFERENCE, bellman, default_variant, iterate,  # noqa: E402
+                            paper_vfi, solve, unavailable_variants, variants)
+from vfi.growth.model import StochasticGrowth, afv2015, closed_form  # noqa: E402
+
+__all__ = ["StochasticGrowth", "afv2015", "closed_form", "iterate", "bellman", "solve",
+           "paper_vfi", "variants", "unavailable_variants", "default_variant",
+           "SOLVE_PREFERENCE", "PROBLEM"]
