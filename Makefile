@@ -46,3 +46,8 @@ bench-history: $(STAMP)
 
 preview: $(STAMP)
 	$(ASV) preview --port 8080
+
+# Proves that `asv continuous` flags a 3x slowdown of one variant (a throwaway commit in a
+# temporary clone, built in asv's virtualenv) and nothing on a comment-only commit.
+regression-drill: $(STAMP)
+	$(PY) scripts/regression_drill.py --env-dir $(abspath .asv/drill-env)

@@ -1,0 +1,301 @@
+"""The published asv report opens in a real headless Chromium, served over 127.0.0.1.
+
+The test builds its own small report in a temporary directory (``asv run --quick`` of
+``bench_cake.NotebookCase.time_iterate`` in this interpreter, then ``asv publish``), so it
+does not depend on a previous ``make bench``. It serves the report with ``http.server``
+and checks, in Chromium driven by selenium: no SEVERE console errors, the benchmark
+list shows the bench_cake benchmarks, and a benchmark's graph draws a flot canvas.
+A screenshot goes to ``<html_dir>/report-screenshot.png`` and, when ``VFI_SCREENSHOT_DIR``
+is set, is copied there too.
+
+asv's ``index.html`` loads jQuery, flot, bootstrap, stupidtable and md5 from public CDNs.
+The browser here is kept off the network (``--host-resolver-rules``), so the server
+rewrites those tags to local copies of the same libraries, fetched once with
+``npm pack`` at the versions asv pins (cached under ``VFI_VENDOR_CACHE``, default
+``~/.cache/vfi-report-vendor``). What is tested is asv's own JavaScript on our data.
+
+Needs: ``chromium``, ``chromedriver`` (Debian: chromium, chromium-driver), ``npm`` (the
+first time only) and the ``selenium`` package. Missing any of them skips the test, except
+under ``CI``, where it fails with what is missing (``.ci/run`` installs them).
+"""
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import threading
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+BENCH = "bench_cake.NotebookCase.time_iterate"
+GRAPH_VARIANT = "numba-loops"
+MACHINE = "vfi-browser-test"
+
+# CDN address in asv 0.6.6's index.html -> (npm package@version, file inside the package).
+# Exact files where npm ships them (jQuery, bootstrap, orderBars, md5); the cdnjs flot
+# files are minified builds of the same 0.8.3 sources; stupidtable is on npm only as 1.1.3.
+VENDOR = {
+    "https://code.jquery.com/jquery-3.3.1.min.js":
+        ("jquery@3.3.1", "dist/jquery.min.js"),
+    "https://cdnjs.cloudflare.com/ajax/libs/flot/0.8.3/jquery.flot.min.js":
+        ("flot@0.8.3", "jquery.flot.js"),
+    "https://cdnjs.cloudflare.com/ajax/libs/flot/0.8.3/jquery.flot.time.min.js":
+        ("flot@0.8.3", "jquery.flot.time.js"),
+    "https://cdnjs.cloudflare.com/ajax/libs/flot/0.8.3/jquery.flot.selection.min.js":
+        ("flot@0.8.3", "jquery.flot.selection.js"),
+    "https://cdnjs.cloudflare.com/ajax/libs/flot/0.8.3/jquery.flot.categories.min.js":
+        ("flot@0.8.3", "jquery.flot.categories.js"),
+    "https://cdn.jsdelivr.net/npm/flot-orderbars@1.0.0/js/jquery.flot.orderBars.js":
+        ("flot-orderbars@1.0.0", "js/jquery.flot.orderBars.js"),
+    "https://cdnjs.cloudflare.com/ajax/libs/stupidtable/1.0.1/stupidtable.min.js":
+        ("stupid-table-plugin@1.1.3", "stupidtable.min.js"),
+    "https://cdnjs.cloudflare.com/ajax/libs/blueimp-md5/2.19.0/js/md5.min.js":
+        ("blueimp-md5@2.19.0", "js/md5.min.js"),
+    "https://cdn.jsdelivr.net/npm/bootstrap@3.1.1/dist/js/bootstrap.min.js":
+        ("bootstrap@3.1.1", "dist/js/bootstrap.min.js"),
+    "https://cdn.jsdelivr.net/npm/bootstrap@3.1.1/dist/css/bootstrap.min.css":
+        ("bootstrap@3.1.1", "dist/css/bootstrap.min.css"),
+}
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu",
+                  "--disable-background-networking", "--no-first-run",
+                  "--disable-dev-shm-usage", "--window-size=1400,900",
+                  # nothing leaves the machine: every host but 127.0.0.1 fails to resolve
+                  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1")
+
+
+def _missing(what: str):
+    """Fail under CI (the test must run there), skip elsewhere."""
+    msg = (f"{what}; install it (Debian: apt-get install -y chromium chromium-driver npm; "
+           "pip install selenium) or run .ci/run")
+    if os.environ.get("CI", "").lower() not in ("", "0", "false", "no"):
+        pytest.fail(f"CI is set but {msg}", pytrace=False)
+    pytest.skip(msg)
+
+
+def _run(cmd, **kwargs):
+    proc = subprocess.run(cmd, capture_output=True, text=True, **kwargs)
+    if proc.returncode != 0:
+        pytest.fail(f"{' '.join(map(str, cmd))} exited {proc.returncode}\n"
+                    f"--- stdout\n{proc.stdout[-4000:]}\n--- stderr\n{proc.stderr[-4000:]}",
+                    pytrace=False)
+    return proc
+
+
+@pytest.fixture(scope="module")
+def chrome_tools():
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        _missing("the selenium package is not installed")
+    chromium = next((p for p in map(shutil.which, CHROMIUM_NAMES) if p), None)
+    if chromium is None:
+        _missing(f"no Chromium binary on PATH (looked for {', '.join(CHROMIUM_NAMES)})")
+    chromedriver = shutil.which("chromedriver")
+    if chromedriver is None:
+        _missing("chromedriver is not on PATH")
+    return chromium, chromedriver
+
+
+@pytest.fixture(scope="module")
+def vendor_dir():
+    """The CDN libraries, unpacked under <cache>/<package@version>/package/."""
+    cache = Path(os.environ.get("VFI_VENDOR_CACHE",
+                                Path.home() / ".cache" / "vfi-report-vendor"))
+    for spec in sorted({spec for spec, _ in VENDOR.values()}):
+        target = cache / spec
+        if (target / "package").is_dir():
+            continue
+        npm = shutil.which("npm")
+        if npm is None:
+            _missing(f"npm is needed once to fetch {spec} (asv's report loads it from a CDN)")
+        target.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".fetch-", dir=target))
+        proc = _run([npm, "pack", "--silent", spec, "--pack-destination", str(staging)],
+                    cwd=staging, timeout=300)
+        with tarfile.open(staging / proc.stdout.strip().splitlines()[-1]) as tar:
+            if hasattr(tarfile, "data_filter"):  # Python >= 3.10.12 / 3.11.4
+                tar.extractall(staging, filter="data")
+            else:
+                tar.extractall(staging)
+        os.replace(staging / "package", target / "package")  # complete, or not there
+        shutil.rmtree(staging, ignore_errors=True)
+    for spec, path in VENDOR.values():
+        assert (cache / spec / "package" / path).is_file(), f"{spec} has no {path}"
+    return cache
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    """A small asv report of this checkout: results and html in a temporary directory."""
+    root = tmp_path_factory.mktemp("asv-report")
+    head = _run(["git", "rev-parse", "HEAD"], cwd=REPO).stdout.strip()
+    conf = json.loads((REPO / "asv.conf.json").read_text())
+    # Only bench_cake's benchmarks: asv's grid asks for a graph of every discovered
+    # benchmark, and one never run answers 404 (a SEVERE console error).
+    bench_dir = root / "benchmarks"
+    bench_dir.mkdir()
+    for name in ("__init__.py", "common.py", "bench_cake.py"):
+        shutil.copy2(REPO / "benchmarks" / name, bench_dir / name)
+    conf.update(repo=str(REPO), branches=["HEAD"], benchmark_dir=str(bench_dir),
+                env_dir=str(root / "env"), results_dir=str(root / "results"),
+                html_dir=str(root / "html"))
+    conf_path = root / "asv.conf.json"
+    conf_path.write_text(json.dumps(conf, indent=4))
+    # A HOME of its own: the machine entry must not land in the user's ~/.asv-machine.json.
+    env = dict(os.environ, HOME=str(root))
+    asv = [sys.executable, "-m", "asv"]
+    _run(asv + ["machine", "--yes", "--machine", MACHINE, "--config", str(conf_path)],
+         cwd=root, env=env, timeout=120)
+    _run(asv + ["run", "--config", str(conf_path), "--machine", MACHINE, "--quick",
+                "-E", f"existing:{sys.executable}", "--set-commit-hash", head,
+                "--bench", "^bench_cake\\.", "--show-stderr"],
+         cwd=root, env=env, timeout=600)
+    _run(asv + ["publish", "--config", str(conf_path)], cwd=root, env=env, timeout=300)
+    html = root / "html"
+    assert (html / "index.html").is_file()
+    assert (html / "graphs").is_dir()
+    return html
+
+
+def _rewrite_index(text: str) -> str:
+    """CDN <script>/<link> tags -> /_vendor/ copies, without the CDN builds' integrity."""
+    unknown = []
+
+    def tag(match):
+        def local(url):
+            if url.group(2) not in VENDOR:
+                unknown.append(url.group(2))
+                return url.group(0)
+            spec, path = VENDOR[url.group(2)]
+            return f'{url.group(1)}"/_vendor/{spec}/package/{path}"'
+
+        out = re.sub(r'(\s(?:src|href)=)"(https?://[^"]+)"', local, match.group(0))
+        return re.sub(r'\s(?:integrity|crossorigin|referrerpolicy)="[^"]*"', "", out)
+
+    text = re.sub(r"<(?:script|link)\b[^>]*>", tag, text)
+    assert not unknown, f"asv's index.html loads {unknown} from the network: add to VENDOR"
+    return text
+
+
+@pytest.fixture(scope="module")
+def server(report, vendor_dir):
+    index = _rewrite_index((report / "index.html").read_text()).encode()
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def translate_path(self, path):
+            clean = path.split("?", 1)[0].split("#", 1)[0]
+            if clean.startswith("/_vendor/"):
+                return str(vendor_dir / clean[len("/_vendor/"):])
+            return super().translate_path(path)
+
+        def do_GET(self):
+            if self.path.split("?", 1)[0] in ("/", "/index.html"):
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(index)))
+                self.end_headers()
+                self.wfile.write(index)
+                return
+            super().do_GET()
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Handler, directory=str(report)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def driver(chrome_tools):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    chromium, chromedriver = chrome_tools
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    drv = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
+    drv.set_page_load_timeout(60)
+    yield drv
+    drv.quit()
+
+
+def _wait(driver, condition, what, timeout=30):
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    try:
+        return WebDriverWait(driver, timeout).until(condition)
+    except TimeoutException:
+        pytest.fail(f"timed out after {timeout} s waiting for {what}; console: "
+                    f"{driver.get_log('browser')}", pytrace=False)
+
+
+def _severe(driver):
+    return [entry for entry in driver.get_log("browser") if entry.get("level") == "SEVERE"]
+
+
+def test_benchmark_list_shows_bench_cake(driver, server):
+    from selenium.webdriver.common.by import By
+
+    driver.get(f"{server}/index.html#/summarylist")
+    rows = _wait(driver,
+                 lambda d: [e.text for e in d.find_elements(By.CSS_SELECTOR,
+                                                            "#summarylist-body td")
+                            if "time_iterate" in e.text] or None,
+                 "the benchmark list (#summarylist-body) to show time_iterate")
+    assert any("NotebookCase" in text or "time_iterate" in text for text in rows)
+    driver.get(f"{server}/index.html")
+    names = _wait(driver,
+                  lambda d: [e.get_attribute("href") for e in
+                             d.find_elements(By.CSS_SELECTOR, "a.benchmark-container")] or None,
+                  "the benchmark grid (a.benchmark-container)")
+    assert any(href.endswith("#" + BENCH) for href in names), names
+    errors = _severe(driver)
+    assert not errors, f"SEVERE console messages: {errors}"
+    assert not driver.find_element(By.ID, "error").is_displayed(), "asv shows its error box"
+
+
+def test_benchmark_graph_renders(driver, server, report):
+    from selenium.webdriver.common.by import By
+
+    driver.get(f"{server}/index.html#{BENCH}?variant={GRAPH_VARIANT}")
+    canvas = _wait(driver,
+                   lambda d: next((c for c in d.find_elements(By.CSS_SELECTOR,
+                                                              "#main-graph canvas.flot-base")
+                                   if c.size["width"] > 0 and c.size["height"] > 0), None),
+                   f"a non-empty flot canvas in #main-graph for {BENCH}")
+    # Something is drawn on it: opaque pixels (axes, grid, the data) on the canvas.
+    drawn = driver.execute_script(
+        "const c = arguments[0]; const d = c.getContext('2d')"
+        ".getImageData(0, 0, c.width, c.height).data; let n = 0;"
+        "for (let i = 3; i < d.length; i += 4) { if (d[i] > 0) n++; } return n;", canvas)
+    assert drawn > 100, f"the flot canvas is blank ({drawn} painted pixels)"
+    assert BENCH in driver.find_element(By.ID, "title").text
+    shot = report / "report-screenshot.png"
+    assert driver.save_screenshot(str(shot)) and shot.stat().st_size > 0
+    if os.environ.get("VFI_SCREENSHOT_DIR"):
+        out = Path(os.environ["VFI_SCREENSHOT_DIR"])
+        out.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(shot, out / shot.name)
+    errors = _severe(driver)
+    assert not errors, f"SEVERE console messages: {errors}"
+    assert not driver.find_element(By.ID, "error").is_displayed(), "asv shows its error box"
