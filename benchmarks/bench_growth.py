@@ -129,7 +129,10 @@ class _CppBinary:
             raise NotImplementedError(f"C++ baseline skipped: {exc}") from None
 
     def teardown(self):
-        self.directory.cleanup()
+        # asv runs teardown after a skip in setup too, when there may be no directory.
+        directory = getattr(self, "directory", None)
+        if directory is not None:
+            directory.cleanup()
 
     def cpp_seconds(self):
         report = _growth()

@@ -29,8 +29,10 @@ class ParallelNumba:
     timeout = 600
 
     def setup(self, variant, n, threads):
-        import numba
-
+        try:
+            import numba
+        except ImportError as exc:
+            raise NotImplementedError(f"numba is not installed: {exc}") from None
         self.previous = numba.get_num_threads()  # teardown runs after a skip too
         if threads > numba.config.NUMBA_NUM_THREADS:
             raise NotImplementedError(f"{threads} threads requested, numba has "
@@ -41,9 +43,10 @@ class ParallelNumba:
         self.run = prepare_cake(variant, n, 100, BETA, budget=30.0)
 
     def teardown(self, variant, n, threads):
-        import numba
+        if hasattr(self, "previous"):
+            import numba
 
-        numba.set_num_threads(self.previous)
+            numba.set_num_threads(self.previous)
 
     def time_100_steps(self, variant, n, threads):
         self.run()

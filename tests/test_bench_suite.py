@@ -61,7 +61,6 @@ def test_quick_run_of_every_benchmark_has_a_result_or_a_skip(config):
                     "--set-commit-hash", commit, "--show-stderr"], config,
                    VFI_BENCH_BUDGET_SCALE="0.01")
     log = done.stdout + done.stderr
-    assert done.returncode == 0, log[-5000:]
     conf = json.loads(config.read_text())
     results = [r for r in iter_results(conf["results_dir"]) if r.commit_hash == commit]
     assert results, log[-2000:]
@@ -77,5 +76,7 @@ def test_quick_run_of_every_benchmark_has_a_result_or_a_skip(config):
                 failed.append(key)
             elif not math.isnan(value):
                 ran += 1
-    assert not failed, f"benchmarks failed: {sorted(set(failed))}\n{log[-5000:]}"
+    failures = [line for line in log.splitlines() if "failed" in line]
+    assert not failed, f"benchmarks failed: {sorted(set(failed))}\n" + "\n".join(failures)
+    assert done.returncode == 0, "\n".join(failures) + log[-3000:]
     assert ran > 0.2 * len(expected), f"only {ran} cases ran; the budget skipped the rest"
