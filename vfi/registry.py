@@ -105,9 +105,15 @@ def get_variant(problem: str, name: object) -> Variant:
     return _REGISTRY[problem, name]
 
 
+_LOADED: dict[tuple[str, str], Callable] = {}
+
+
 def lookup(problem: str, name: object) -> Callable:
     """The kernel of variant ``name``; ValueError if unknown, VariantUnavailable if not here."""
-    return get_variant(problem, name).load()
+    kernel = _LOADED.get((problem, name)) if isinstance(name, str) else None
+    if kernel is None:
+        kernel = _LOADED[problem, name] = get_variant(problem, name).load()
+    return kernel
 
 
 def variants(problem: str, *, include_unavailable: bool = False) -> list[str]:

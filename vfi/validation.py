@@ -45,13 +45,14 @@ def as_grid(name: str, value: object, *, positive: bool = False) -> np.ndarray:
         raise ValueError(f"{name} must not be empty")
     # Finite ends and positive steps (NaN fails ``> 0``) make every point finite: one pass
     # over the grid where all is well, the precise complaint only where it is not.
-    if not (np.isfinite(grid[0]) and np.isfinite(grid[-1]) and (np.diff(grid) > 0).all()):
+    if not (math.isfinite(grid[0]) and math.isfinite(grid[-1])
+            and (grid[1:] > grid[:-1]).all()):
         _require_finite(name, grid)
         raise ValueError(f"{name} must be strictly increasing")
     if positive and grid[0] <= 0:
-        raise ValueError(f"{name} must be positive, got minimum {grid[0]!r}")
+        raise ValueError(f"{name} must be positive, got minimum {float(grid[0])!r}")
     if grid[0] < 0:
-        raise ValueError(f"{name} must be non-negative, got minimum {grid[0]!r}")
+        raise ValueError(f"{name} must be non-negative, got minimum {float(grid[0])!r}")
     grid.flags.writeable = False
     return grid
 

@@ -218,19 +218,27 @@ def _step_concave_table(grid, u, beta, v, new_v, policy):
     j = 0
     for i in range(grid.size):
         best = u[i - j] + beta * v[j]
-        while j < i:
+        if j < i:
+            # The usual move is zero or one step: taken branch-free, as the two are
+            # hard to predict; longer moves are rare and loop.
             candidate = u[i - j - 1] + beta * v[j + 1]
-            if candidate <= best:
-                break
-            best = candidate
-            j += 1
+            up = candidate > best
+            best = candidate if up else best
+            j += up
+            while up and j < i:
+                candidate = u[i - j - 1] + beta * v[j + 1]
+                up = candidate > best
+                if up:
+                    best = candidate
+                    j += 1
         new_v[i] = np.sqrt(grid[i] - grid[j]) + beta * v[j]
         policy[i] = j
 
 
 @numba.njit(cache=False)
-def _iterate_concave(grid, beta, v, num_iter, uniform):
+def _iterate_concave(grid, beta, v, num_iter, rtol):
     n = grid.size
+    uniform = _is_uniform(grid, rtol)
     policy = np.zeros(n, dtype=np.int64)
     out, spare = _buffers(n, num_iter)
     current = v
@@ -298,7 +306,7 @@ def iterate_concave(grid, beta, v, num_iter):
     otherwise it takes square roots as it goes. On any other grid, or from a non-concave
     v0, every step is :func:`iterate_monotone`'s divide and conquer.
     """
-    return _iterate_concave(grid, beta, v, num_iter, is_uniform(grid))
+    return _iterate_concave(grid, beta, v, num_iter, UNIFORM_RTOL)
 
 
 @numba.njit(cache=False)
