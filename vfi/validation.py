@@ -46,7 +46,7 @@ def as_grid(name: str, value: object, *, positive: bool = False) -> np.ndarray:
     # Finite ends and positive steps (NaN fails ``> 0``) make every point finite: one pass
     # over the grid where all is well, the precise complaint only where it is not.
     if not (math.isfinite(grid[0]) and math.isfinite(grid[-1])
-            and (grid[1:] > grid[:-1]).all()):
+            and np.count_nonzero(grid[1:] > grid[:-1]) == grid.size - 1):
         _require_finite(name, grid)
         raise ValueError(f"{name} must be strictly increasing")
     if positive and grid[0] <= 0:
@@ -59,7 +59,8 @@ def as_grid(name: str, value: object, *, positive: bool = False) -> np.ndarray:
 
 def as_unit_interval(name: str, value: object) -> float:
     """A float strictly inside (0, 1)."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+    if type(value) is not float and (isinstance(value, (bool, np.bool_))
+                                     or not isinstance(value, numbers.Real)):
         raise TypeError(f"{name} must be a real number in (0, 1), got {type(value).__name__}")
     value = float(value)
     if math.isnan(value) or not 0.0 < value < 1.0:
@@ -79,7 +80,8 @@ def as_positive(name: str, value: object) -> float:
 
 def as_count(name: str, value: object, *, minimum: int = 0) -> int:
     """An integer >= minimum (bools and floats are refused, 3.0 included)."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+    if type(value) is not int and (isinstance(value, (bool, np.bool_))
+                                   or not isinstance(value, numbers.Integral)):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
     value = int(value)
     if value < minimum:
