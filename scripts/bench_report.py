@@ -63,6 +63,9 @@ def plot_scaling(results, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     times = table(results, SCALING_KEY)
+    if not times:
+        print(f"\nNo scaling plot: {SCALING_KEY} has no results for this commit")
+        return
     fig, ax = plt.subplots(figsize=(8, 5.5))
     for variant in sorted({variant for variant, _ in times}):
         points = sorted((n, t) for (v, n), t in times.items() if v == variant)
