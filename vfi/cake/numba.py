@@ -88,11 +88,12 @@ def _first_max(grid, beta, v, i, j_lo, j_hi, u):
 
 
 @numba.njit(cache=False)
-def _step_monotone(grid, beta, v, new_v, policy, u):
-    """One Bellman step by divide and conquer over states (explicit stack, no recursion)."""
-    n = grid.size
-    stack = np.empty((2 * 64, 4), dtype=np.int64)  # depth <= 2 log2(n) + 2 < 128
-    stack[0, 0], stack[0, 1], stack[0, 2], stack[0, 3] = 0, n - 1, 0, n - 1
+def _solve_segment(grid, beta, v, new_v, policy, u, lo, hi, j_lo, j_hi):
+    """Divide and conquer on states lo..hi, whose choices lie in j_lo..j_hi (explicit stack)."""
+    if lo > hi:
+        return
+    stack = np.empty((128, 4), dtype=np.int64)  # depth <= 2 log2(n) + 2 < 128
+    stack[0, 0], stack[0, 1], stack[0, 2], stack[0, 3] = lo, hi, j_lo, j_hi
     top = 1
     while top > 0:
         top -= 1
@@ -107,6 +108,13 @@ def _step_monotone(grid, beta, v, new_v, policy, u):
         if lo <= mid - 1:
             stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3] = lo, mid - 1, j_lo, best_j
             top += 1
+
+
+@numba.njit(cache=False)
+def _step_monotone(grid, beta, v, new_v, policy, u):
+    """One Bellman step by divide and conquer over all states."""
+    n = grid.size
+    _solve_segment(grid, beta, v, new_v, policy, u, 0, n - 1, 0, n - 1)
 
 
 NO_TABLE = np.empty(0)

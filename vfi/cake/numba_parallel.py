@@ -11,7 +11,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from vfi.cake.numba import NO_TABLE, _first_max
+from vfi.cake.numba import NO_TABLE, _first_max, _solve_segment
 
 
 @numba.njit(parallel=True, cache=False)
@@ -76,29 +76,6 @@ def iterate_brute(grid, beta, v, num_iter):
 SEGMENTS = 64
 
 
-@numba.njit(cache=False)
-def _solve_segment(grid, beta, v, new_v, policy, lo, hi, j_lo, j_hi):
-    """The serial divide and conquer on states lo..hi with choices in j_lo..j_hi."""
-    if lo > hi:
-        return
-    stack = np.empty((128, 4), dtype=np.int64)  # depth <= 2 log2(n) + 2 < 128
-    stack[0, 0], stack[0, 1], stack[0, 2], stack[0, 3] = lo, hi, j_lo, j_hi
-    top = 1
-    while top > 0:
-        top -= 1
-        lo, hi, j_lo, j_hi = stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3]
-        mid = (lo + hi) // 2
-        best, best_j = _first_max(grid, beta, v, mid, j_lo, min(mid, j_hi), NO_TABLE)
-        new_v[mid] = best
-        policy[mid] = best_j
-        if mid + 1 <= hi:
-            stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3] = mid + 1, hi, best_j, j_hi
-            top += 1
-        if lo <= mid - 1:
-            stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3] = lo, mid - 1, j_lo, best_j
-            top += 1
-
-
 @numba.njit(parallel=True, cache=False)
 def _split_level(grid, beta, v, new_v, policy, segments):
     """Solve the middle state of every segment; return the two halves of each (lo > hi
@@ -127,8 +104,8 @@ def _split_level(grid, beta, v, new_v, policy, segments):
 def _finish_segments(grid, beta, v, new_v, policy, segments):
     previous = numba.set_parallel_chunksize(1)  # uneven segments: hand them out one by one
     for s in numba.prange(segments.shape[0]):
-        _solve_segment(grid, beta, v, new_v, policy, segments[s, 0], segments[s, 1],
-                       segments[s, 2], segments[s, 3])
+        _solve_segment(grid, beta, v, new_v, policy, NO_TABLE, segments[s, 0],
+                       segments[s, 1], segments[s, 2], segments[s, 3])
     numba.set_parallel_chunksize(previous)
 
 
