@@ -27,6 +27,10 @@ import numpy as np
 from jax import lax
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
+from vfi.compile_cache import configure_jax
+
+configure_jax()
+
 # --- jax-vmap ---------------------------------------------------------------------------
 
 

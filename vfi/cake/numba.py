@@ -1,11 +1,12 @@
 """Cake-eating kernels compiled with Numba (``njit``); the whole iteration runs compiled."""
 from __future__ import annotations
 
-import numba
 import numpy as np
 
+from vfi.compile_cache import njit
 
-@numba.njit(cache=False)
+
+@njit
 def _iterate_masked(grid, beta, v, num_iter):
     n = grid.size
     policy = np.zeros(n, dtype=np.int64)
@@ -20,7 +21,7 @@ def _iterate_masked(grid, beta, v, num_iter):
     return v, policy
 
 
-@numba.njit(cache=False)
+@njit
 def _iterate_loops(grid, beta, v, num_iter):
     n = grid.size
     policy = np.zeros(n, dtype=np.int64)
@@ -61,7 +62,7 @@ def iterate_loops(grid, beta, v, num_iter):
 # that stops at the first decrease finds the first maximiser in O(n) amortised.
 
 
-@numba.njit(cache=False)
+@njit
 def _first_max(grid, beta, v, i, j_lo, j_hi, u):
     """First maximiser of sqrt(x_i - x_j) + beta v_j over j_lo <= j <= j_hi.
 
@@ -87,7 +88,7 @@ def _first_max(grid, beta, v, i, j_lo, j_hi, u):
     return np.sqrt(x - grid[best_j]) + beta * v[best_j], best_j
 
 
-@numba.njit(cache=False)
+@njit
 def _solve_segment(grid, beta, v, new_v, policy, u, lo, hi, j_lo, j_hi):
     """Divide and conquer on states lo..hi, whose choices lie in j_lo..j_hi (explicit stack)."""
     if lo > hi:
@@ -110,7 +111,7 @@ def _solve_segment(grid, beta, v, new_v, policy, u, lo, hi, j_lo, j_hi):
             top += 1
 
 
-@numba.njit(cache=False)
+@njit
 def _step_monotone(grid, beta, v, new_v, policy, u):
     """One Bellman step by divide and conquer over all states."""
     n = grid.size
@@ -123,7 +124,7 @@ NO_TABLE = np.empty(0)
 ROUNDING_SLACK = 64 * np.finfo(np.float64).eps
 
 
-@numba.njit(cache=False)
+@njit
 def _is_concave(v, slack):
     for j in range(1, v.size - 1):
         if (v[j + 1] - v[j]) - (v[j] - v[j - 1]) > slack:
@@ -131,7 +132,7 @@ def _is_concave(v, slack):
     return True
 
 
-@numba.njit(cache=False)
+@njit
 def _buffers(n, num_iter):
     """Two value buffers, alternated so that the last step lands in the first and the
     caller's v is only ever read (one buffer suffices for a single step)."""
@@ -139,7 +140,7 @@ def _buffers(n, num_iter):
     return out, (np.empty(n) if num_iter > 1 else out)
 
 
-@numba.njit(cache=False)
+@njit
 def _iterate_monotone(grid, beta, v, num_iter):
     policy = np.empty(grid.size, dtype=np.int64)
     out, spare = _buffers(grid.size, num_iter)
@@ -151,7 +152,7 @@ def _iterate_monotone(grid, beta, v, num_iter):
     return current, policy
 
 
-@numba.njit(cache=False)
+@njit
 def _scan_from(grid, beta, v, i, start):
     """First maximum over j >= start of a concave objective, three candidates at a time.
 
@@ -175,7 +176,7 @@ def _scan_from(grid, beta, v, i, start):
         start = last
 
 
-@numba.njit(cache=False)
+@njit
 def _step_concave_scan(grid, beta, v, new_v, policy):
     """The concave step: each state scans from the previous state's optimum."""
     start = 0
@@ -184,7 +185,7 @@ def _step_concave_scan(grid, beta, v, new_v, policy):
         start = policy[i]
 
 
-@numba.njit(cache=False)
+@njit
 def _utility_table(grid):
     """u[k] = sqrt(x_k - x_0): on a uniform grid, the utility of eating k grid steps."""
     u = np.empty(grid.size)
@@ -193,7 +194,7 @@ def _utility_table(grid):
     return u
 
 
-@numba.njit(cache=False)
+@njit
 def _table_error(grid):
     """A bound on |u[i - j] - sqrt(x_i - x_j)| over feasible j < i (0 when j = i).
 
@@ -214,7 +215,7 @@ def _table_error(grid):
     return slack / (2.0 * np.sqrt(smallest))
 
 
-@numba.njit(cache=False)
+@njit
 def _step_concave_table(grid, u, beta, v, new_v, policy):
     """The concave step with tabulated utilities: no square root in the search.
 
@@ -243,7 +244,7 @@ def _step_concave_table(grid, u, beta, v, new_v, policy):
         policy[i] = j
 
 
-@numba.njit(cache=False)
+@njit
 def _iterate_concave(grid, beta, v, num_iter, rtol):
     n = grid.size
     uniform = _is_uniform(grid, rtol)
@@ -278,7 +279,7 @@ UNIFORM_RTOL = 1e-9
 TABLE_RTOL = 1e-12
 
 
-@numba.njit(cache=False)
+@njit
 def _is_uniform(grid, rtol):
     n = grid.size
     if n < 3:
@@ -317,7 +318,7 @@ def iterate_concave(grid, beta, v, num_iter):
     return _iterate_concave(grid, beta, v, num_iter, UNIFORM_RTOL)
 
 
-@numba.njit(cache=False)
+@njit
 def _evaluate_policy(grid, beta, policy):
     value = np.empty(grid.size)
     for i in range(grid.size):
@@ -331,7 +332,7 @@ def evaluate_policy(grid, beta, policy):
     return _evaluate_policy(grid, beta, policy)
 
 
-@numba.njit(cache=False)
+@njit
 def _upper_hull(v):
     """Indices of the vertices of the upper concave hull of (k, v_k), k = 0..n-1."""
     hull = np.empty(v.size, dtype=np.int64)
@@ -346,7 +347,7 @@ def _upper_hull(v):
     return hull[:m]
 
 
-@numba.njit(cache=False)
+@njit
 def _concave_majorant(v):
     hull = _upper_hull(v)
     out = np.empty(v.size)

@@ -12,9 +12,10 @@ import numba
 import numpy as np
 
 from vfi.cake.numba import NO_TABLE, _first_max, _solve_segment
+from vfi.compile_cache import njit
 
 
-@numba.njit(parallel=True, cache=False)
+@njit(parallel=True)
 def _step_brute(grid, beta, v, new_v, policy):
     """One brute-force Bellman step, states in parallel.
 
@@ -30,7 +31,7 @@ def _step_brute(grid, beta, v, new_v, policy):
             new_v[mirror], policy[mirror] = _first_max(grid, beta, v, mirror, 0, mirror, NO_TABLE)
 
 
-@numba.njit(cache=False)
+@njit
 def _iterate_brute(grid, beta, v, num_iter):
     n = grid.size
     policy = np.zeros(n, dtype=np.int64)
@@ -76,7 +77,7 @@ def iterate_brute(grid, beta, v, num_iter):
 SEGMENTS = 64
 
 
-@numba.njit(parallel=True, cache=False)
+@njit(parallel=True)
 def _split_level(grid, beta, v, new_v, policy, segments):
     """Solve the middle state of every segment; return the two halves of each (lo > hi
     marks an empty one)."""
@@ -100,7 +101,7 @@ def _split_level(grid, beta, v, new_v, policy, segments):
     return halves
 
 
-@numba.njit(parallel=True, cache=False)
+@njit(parallel=True)
 def _finish_segments(grid, beta, v, new_v, policy, segments):
     previous = numba.set_parallel_chunksize(1)  # uneven segments: hand them out one by one
     for s in numba.prange(segments.shape[0]):
@@ -109,7 +110,7 @@ def _finish_segments(grid, beta, v, new_v, policy, segments):
     numba.set_parallel_chunksize(previous)
 
 
-@numba.njit(cache=False)
+@njit
 def _step_monotone(grid, beta, v, new_v, policy, num_segments):
     n = grid.size
     segments = np.empty((1, 4), dtype=np.int64)
@@ -119,7 +120,7 @@ def _step_monotone(grid, beta, v, new_v, policy, num_segments):
     _finish_segments(grid, beta, v, new_v, policy, segments)
 
 
-@numba.njit(cache=False)
+@njit
 def _iterate_monotone(grid, beta, v, num_iter, num_segments):
     n = grid.size
     policy = np.zeros(n, dtype=np.int64)

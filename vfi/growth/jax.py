@@ -14,6 +14,10 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from vfi.compile_cache import configure_jax
+
+configure_jax()
+
 #: Candidates (row x state x choice) held per batch of capital rows.
 BATCH_ELEMENTS = 1 << 21
 

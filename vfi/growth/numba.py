@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import functools
 
-import numba
 import numpy as np
+
+from vfi.compile_cache import njit
 
 #: Slack of the concavity check, in ulps of max|w| per unit of inverse grid spacing.
 CONCAVE_SLACK = 16 * np.finfo(np.float64).eps
@@ -42,7 +43,7 @@ def _workspace(n: int, m: int):
     return np.empty((m, n)), np.empty((n, m)), np.empty(n)
 
 
-@numba.njit(cache=False)
+@njit
 def expect(P, beta, v, w):
     """w[s, j] = beta * sum_t P[s, t] v[j, t] (one contiguous row per productivity state)."""
     n, m = v.shape
@@ -54,7 +55,7 @@ def expect(P, beta, v, w):
             w[s, j] = beta * acc
 
 
-@numba.njit(cache=False)
+@njit
 def _brute_column(grid, y, w, s, omb, out, pol):
     n = grid.size
     for i in range(n):
@@ -72,7 +73,7 @@ def _brute_column(grid, y, w, s, omb, out, pol):
         pol[i, s] = best_j
 
 
-@numba.njit(cache=False)
+@njit
 def _is_concave(grid, w, slack):
     """Slopes of w (one state's row) over the grid non-increasing, up to rounding of w's
     differences: s_j - s_{j-1} <= slack max|w| (1/h_{j-1} + 1/h_j), times h_{j-1} h_j."""
@@ -89,7 +90,7 @@ def _is_concave(grid, w, slack):
     return bad == 0
 
 
-@numba.njit(cache=False)
+@njit
 def _scan_column(grid, y, w, s, omb, out, pol):
     """The paper's search: from the previous optimum, rightwards until the first decrease."""
     n = grid.size
@@ -107,7 +108,7 @@ def _scan_column(grid, y, w, s, omb, out, pol):
         pol[i, s] = j
 
 
-@numba.njit(cache=False)
+@njit
 def _upper_envelope(grid, w, hat):
     """hat >= w: the least concave majorant of the points (k_j, w_j) on the grid.
 
@@ -138,7 +139,7 @@ def _upper_envelope(grid, w, hat):
     return below
 
 
-@numba.njit(cache=False)
+@njit
 def _envelope_scan_column(grid, y, w, s, hat, omb, out, pol):
     """The paper's search made exact for any w, guided by the concave majorant ``hat``.
 
@@ -171,7 +172,7 @@ def _envelope_scan_column(grid, y, w, s, hat, omb, out, pol):
         j = best_j
 
 
-@numba.njit(cache=False)
+@njit
 def _first_max(grid, yi, w, s, omb, j_lo, j_hi):
     best = -np.inf
     best_j = j_lo
@@ -185,7 +186,7 @@ def _first_max(grid, yi, w, s, omb, j_lo, j_hi):
     return best, best_j
 
 
-@numba.njit(cache=False)
+@njit
 def _divide_column(grid, y, w, s, omb, out, pol):
     """Divide and conquer over states on the monotone policy (explicit stack)."""
     n = grid.size
@@ -207,7 +208,7 @@ def _divide_column(grid, y, w, s, omb, out, pol):
             top += 1
 
 
-@numba.njit(cache=False)
+@njit
 def _step(grid, y, P, beta, v, out, pol, w, hat, algorithm, slack):
     """One Bellman step from v into (out, pol)."""
     n, m = v.shape
@@ -225,7 +226,7 @@ def _step(grid, y, P, beta, v, out, pol, w, hat, algorithm, slack):
             _divide_column(grid, y, ws, s, omb, out, pol)
 
 
-@numba.njit(cache=False)
+@njit
 def _sup_distance(a, b):
     d = 0.0
     for i in range(a.shape[0]):
@@ -234,7 +235,7 @@ def _sup_distance(a, b):
     return d
 
 
-@numba.njit(cache=False)
+@njit
 def _iterate(grid, y, P, beta, v, num_iter, stop_below, algorithm, slack, w, spare, hat):
     """Up to num_iter steps (stopping early once sup|V_new - V| < stop_below, if > 0).
 
@@ -295,7 +296,7 @@ def iterate_until(grid, output, P, beta, v, tol, max_iter, monotone=True):
 # --- policy evaluation -------------------------------------------------------------------
 
 
-@numba.njit(cache=False)
+@njit
 def _reward(grid, y, pol, omb):
     n, m = pol.shape
     r = np.empty((n, m))
@@ -305,7 +306,7 @@ def _reward(grid, y, pol, omb):
     return r
 
 
-@numba.njit(cache=False)
+@njit
 def _sweep(r, P, beta, pol, v, out):
     """out = T_sigma v: out[i, s] = r[i, s] + beta sum_t P[s, t] v[pol[i, s], t]."""
     n, m = r.shape
@@ -323,7 +324,7 @@ def _sweep(r, P, beta, pol, v, out):
 STALL_SWEEPS = 32
 
 
-@numba.njit(cache=False)
+@njit
 def _evaluate(r, P, beta, pol, v, sweeps, tol, max_sweeps, spare):
     """``sweeps`` applications of T_sigma, or (sweeps < 0) until the MacQueen-Porteus
     bound of the evaluation is below tol (or stalls, or max_sweeps), returning the midpoint."""

@@ -1,0 +1,113 @@
+"""The on-disk JIT caches (vfi.compile_cache) are used, and can never serve stale code.
+
+The proof runs a copy of the package (a temporary install on ``PYTHONPATH``) in fresh
+processes with a cache folder of its own: the second process loads the kernel from the
+cache; after a helper in *another* module is edited (the case Numba's own timestamp
+check misses: ``numba_parallel.py`` calls ``numba.py``'s ``_first_max``), the next process
+compiles afresh and returns the edited kernel's value.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vfi import compile_cache
+
+pytest.importorskip("numba")
+
+REPO = Path(__file__).resolve().parents[1]
+
+SCRIPT = """
+import json, numba, numpy as np
+import vfi
+from vfi.cake import numba_parallel
+grid = np.linspace(0.1, 1.0, 40)
+v = vfi.iterate(grid, 0.9, 1, variant="numba-parallel", v0=np.zeros(40))
+hits = sum(sum(f.stats.cache_hits.values()) for f in vars(numba_parallel).values()
+           if isinstance(f, numba.core.registry.CPUDispatcher))
+print(json.dumps({"file": vfi.__file__, "value": v.tolist(), "hits": hits}))
+"""
+
+# In _first_max, the brute-force search of numba-parallel: every candidate gains 1.0.
+ORIGINAL = ("        for j in range(j_lo, j_hi + 1):\n"
+            "            candidate = np.sqrt(x - grid[j]) + beta * v[j]\n")
+EDITED = ORIGINAL.replace("beta * v[j]\n", "beta * v[j] + 1.0\n")
+
+
+def run_copy(site: Path, cache: Path, **env):
+    done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
+                          timeout=600, cwd=site,
+                          env=dict(os.environ, PYTHONPATH=str(site), VFI_CACHE_DIR=str(cache),
+                                   **env))
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert Path(report["file"]).resolve().is_relative_to(site.resolve()), report["file"]
+    return np.array(report["value"]), report["hits"]
+
+
+@pytest.fixture
+def temporary_install(tmp_path):
+    site = tmp_path / "site"
+    shutil.copytree(REPO / "vfi", site / "vfi",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    return site, tmp_path / "cache"
+
+
+def test_cache_is_used_then_a_source_edit_elsewhere_recompiles(temporary_install):
+    site, cache = temporary_install
+    first, hits = run_copy(site, cache)
+    assert hits == 0  # an empty cache: compiled here, and written
+    assert any((cache / "numba").rglob("*.nbi")), "numba wrote no cache index"
+    again, hits = run_copy(site, cache)
+    assert hits > 0, "the second process compiled again instead of loading the cache"
+    np.testing.assert_array_equal(again, first)
+
+    helper = site / "vfi" / "cake" / "numba.py"
+    kernel_file = site / "vfi" / "cake" / "numba_parallel.py"
+    kernel_stamp = kernel_file.stat().st_mtime_ns
+    text = helper.read_text()
+    assert text.count(ORIGINAL) == 1, "the edit below no longer matches vfi/cake/numba.py"
+    helper.write_text(text.replace(ORIGINAL, EDITED))
+    assert kernel_file.stat().st_mtime_ns == kernel_stamp  # numba's own check sees nothing
+
+    edited, hits = run_copy(site, cache)
+    assert hits == 0, "a kernel was loaded from the cache of the old source"
+    np.testing.assert_allclose(edited, first + 1.0, rtol=0, atol=1e-12)
+
+
+def test_cache_off_compiles_every_time(temporary_install):
+    site, cache = temporary_install
+    for _ in range(2):
+        _, hits = run_copy(site, cache, VFI_JIT_CACHE="0")
+        assert hits == 0
+    assert not (cache / "numba").exists()
+
+
+def test_digest_covers_every_source_file(tmp_path):
+    package = tmp_path / "vfi"
+    shutil.copytree(REPO / "vfi", package, ignore=shutil.ignore_patterns("__pycache__"))
+    before = compile_cache.digest_of(package)
+    assert before == compile_cache.digest_of(REPO / "vfi")
+    for path in sorted(package.rglob("*.py")):
+        text = path.read_text()
+        path.write_text(text + "\n# edited\n")
+        assert compile_cache.digest_of(package) != before, path
+        path.write_text(text)
+    assert compile_cache.digest_of(package) == before
+
+
+def test_old_digest_folders_are_pruned(tmp_path):
+    parent = tmp_path / "numba"
+    for k in range(compile_cache.KEEP_DIGESTS + 5):
+        folder = parent / f"{k:016x}"
+        folder.mkdir(parents=True)
+        os.utime(folder, (k, k))
+    compile_cache._prune(parent, keep="current")
+    kept = sorted(p.name for p in parent.iterdir())
+    assert len(kept) == compile_cache.KEEP_DIGESTS - 1
+    assert kept[0] == f"{5 + 1:016x}"  # the oldest ones went

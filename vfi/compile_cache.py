@@ -1,0 +1,140 @@
+"""On-disk compilation caches for the JIT backends, that can never serve stale code.
+
+Compiling the Numba kernels costs seconds per process (3 s for ``numba-concave``'s first
+call, 6 s for the growth model's), which every benchmark process, test worker and
+command-line call used to pay again. Both JIT backends keep their compiled code on disk:
+
+- **Numba**: every kernel is decorated with :func:`njit`, which is ``numba.njit`` with
+  ``cache=True`` and ``numba.config.CACHE_DIR`` set to a folder named after a digest of
+  the *whole* ``vfi`` package source. Numba's own invalidation looks only at the
+  timestamp and size of the decorated function's file, so an edit to a helper in another
+  module (``numba_parallel.py`` calls ``numba.py``'s ``_solve_segment``) would go
+  unseen; any change to any source file of the package gives a new digest, hence an
+  empty folder and a fresh compile. Numba also keys each entry on its own version, the
+  Python version and the CPU, so a cache copied between machines is not misused.
+- **JAX**: the persistent compilation cache (``jax_compilation_cache_dir``). Its key is
+  the compiled computation itself (with the jax, jaxlib and backend versions), so a
+  changed kernel is a different key by construction.
+
+Where the caches live: ``$VFI_CACHE_DIR`` when set; else ``<sys.prefix>/.vfi-cache``
+(one per environment: asv's, ``.venv``) when that is writable; else
+``~/.cache/vfi/<hash of sys.prefix>``. ``VFI_JIT_CACHE=0`` turns both caches off (the
+compile-cost benchmarks measure a cold compile that way).
+
+Example
+-------
+>>> from vfi.compile_cache import cache_root, source_digest
+>>> len(source_digest())
+16
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import shutil
+import sys
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+#: Digest folders kept per environment: older ones (other commits' sources) are pruned.
+KEEP_DIGESTS = 32
+_OFF = ("0", "off", "false", "no")
+
+
+def enabled() -> bool:
+    """False when ``VFI_JIT_CACHE`` turns the on-disk caches off."""
+    return os.environ.get("VFI_JIT_CACHE", "1").strip().lower() not in _OFF
+
+
+def digest_of(package: Path) -> str:
+    """16 hex digits of SHA-256 over every ``.py`` file under ``package`` (paths and bytes)."""
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=None)
+def source_digest() -> str:
+    """The digest of this installed ``vfi`` package (computed once per process)."""
+    return digest_of(PACKAGE_DIR)
+
+
+def _writable(folder: Path) -> bool:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(folder, os.W_OK)
+
+
+@functools.lru_cache(maxsize=None)
+def cache_root() -> Path:
+    """The folder that holds this environment's caches (created on first use)."""
+    if os.environ.get("VFI_CACHE_DIR"):
+        return Path(os.environ["VFI_CACHE_DIR"]).expanduser()
+    in_env = Path(sys.prefix) / ".vfi-cache"
+    if _writable(in_env):
+        return in_env
+    key = hashlib.sha256(sys.prefix.encode()).hexdigest()[:12]
+    return Path.home() / ".cache" / "vfi" / key
+
+
+def _prune(parent: Path, keep: str) -> None:
+    """Remove all but the KEEP_DIGESTS most recently used digest folders under ``parent``."""
+    try:
+        folders = sorted((p for p in parent.iterdir() if p.is_dir() and p.name != keep),
+                         key=lambda p: p.stat().st_mtime, reverse=True)
+    except OSError:
+        return
+    for stale in folders[KEEP_DIGESTS - 1:]:
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+@functools.lru_cache(maxsize=None)
+def numba_cache_dir() -> Path | None:
+    """Point Numba's cache at this source digest's folder; None when caching is off."""
+    if not enabled():
+        return None
+    import numba
+
+    folder = cache_root() / "numba" / source_digest()
+    if not _writable(folder):
+        return None
+    os.utime(folder)  # most recently used: survives pruning
+    _prune(folder.parent, folder.name)
+    numba.config.CACHE_DIR = str(folder)
+    return folder
+
+
+def njit(*args, **options):
+    """``numba.njit`` with the on-disk cache of this source digest (see module docstring).
+
+    Used exactly like ``numba.njit``: ``@njit`` or ``@njit(parallel=True)``.
+    """
+    import numba
+
+    use_cache = numba_cache_dir() is not None
+    options.setdefault("cache", use_cache)
+    if args and callable(args[0]):
+        return numba.njit(**options)(args[0])
+    return numba.njit(*args, **options)
+
+
+@functools.lru_cache(maxsize=None)
+def configure_jax() -> Path | None:
+    """Turn on JAX's persistent compilation cache for this environment (once)."""
+    if not enabled():
+        return None
+    import jax
+
+    folder = cache_root() / "jax"
+    if not _writable(folder):
+        return None
+    jax.config.update("jax_compilation_cache_dir", str(folder))
+    # Every compile is worth keeping: the kernels here compile in 0.1-1 s.
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+    return folder
