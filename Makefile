@@ -22,28 +22,41 @@ clean:
 	rm -rf $(VENV) .asv .hypothesis .pytest_cache
 
 # ---- benchmarks (asv) -------------------------------------------------------
+# Tiers (benchmarks/tiers.py): full (make bench) and quick, the per-commit tier
+# (make bench-quick, bench-history). scripts/bench.py adds progress and publishing.
 ASV := $(VENV)/bin/asv
-HEAD_HASH = $$(git rev-parse HEAD)
-EXISTING = existing:$(abspath $(PY))
-BENCH ?= .
-HISTORY ?= 10
+BENCHPY := $(PY) scripts/bench.py
+HISTORY ?= 20
+TIER ?= quick
+BENCH ?=
+MACHINE ?=
 ASV_ARGS ?=
+RUN_OPTS = $(if $(BENCH),--bench '$(BENCH)') $(if $(MACHINE),--machine '$(MACHINE)')
 
-.PHONY: bench bench-history preview regression-drill
+.PHONY: bench bench-quick bench-history publish breakdown preview regression-drill
 
 # The main job: the whole suite on this checkout, in .venv, saved under HEAD, published.
+# A failed benchmark is shown in the report, not a reason to withhold it: publish anyway.
 bench: $(STAMP)
-	$(ASV) machine --yes
-	# A failed benchmark is shown in the report, not a reason to withhold it: publish anyway.
-	-$(ASV) run -E $(EXISTING) --set-commit-hash $(HEAD_HASH) --bench '$(BENCH)' --show-stderr $(ASV_ARGS)
-	$(ASV) publish
-	$(PY) scripts/bench_report.py --commit $(HEAD_HASH)
+	-$(BENCHPY) run --tier full $(RUN_OPTS) -- $(ASV_ARGS)
+	$(BENCHPY) publish
 
-# The last $(HISTORY) commits of main, each built in asv's own virtualenvs.
+# The per-commit tier on this checkout (about 3 min), published.
+bench-quick: $(STAMP)
+	-$(BENCHPY) run --tier quick $(RUN_OPTS) -- $(ASV_ARGS)
+	$(BENCHPY) publish
+
+# The last $(HISTORY) commits on the quick tier, each built in asv's own virtualenv.
 bench-history: $(STAMP)
-	$(ASV) machine --yes
-	$(ASV) run --skip-existing-commits --bench '$(BENCH)' $(ASV_ARGS) HEAD~$(HISTORY)..HEAD
-	$(ASV) publish
+	-$(BENCHPY) history --tier $(TIER) --commits $(HISTORY) $(RUN_OPTS) -- $(ASV_ARGS)
+	$(BENCHPY) publish
+
+publish: $(STAMP)
+	$(BENCHPY) publish
+
+# Where the last run's time went, per benchmark class.
+breakdown: $(STAMP)
+	$(BENCHPY) breakdown
 
 preview: $(STAMP)
 	$(ASV) preview --port 8080

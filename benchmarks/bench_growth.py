@@ -66,7 +66,8 @@ class GrowthSteps:
     params = [variant_names("growth") or ["none-registered"], [200, PAPER_N]]
     param_names = ["variant", "n_capital"]
     number = 1
-    repeat = (1, 5, 30.0)
+    rounds = 1  # a brute-force step on the paper's grid takes seconds: 1-3 samples
+    repeat = (1, 3, 10.0)
     warmup_time = 0.0
     timeout = 300
 
@@ -93,7 +94,7 @@ class GrowthSolve:
     params = [SOLVE_METHODS]
     param_names = ["method"]
     number = 1
-    repeat = (3, 10, 30.0)
+    repeat = (3, 7, 10.0)
     warmup_time = 0.0
     timeout = 300
 
@@ -206,7 +207,8 @@ class GrowthScaling:
     params = [[100_000, 1_000_000]]
     param_names = ["n_capital"]
     number = 1
-    repeat = (2, 5, 60.0)
+    rounds = 1
+    repeat = (2, 5, 20.0)
     warmup_time = 0.0
     timeout = 600
 

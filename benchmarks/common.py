@@ -14,10 +14,53 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 import os
+import sys
+import time
+from pathlib import Path
 
 import numpy as np
+
+
+def _cache_jit_of_old_commits() -> None:
+    """Give a commit from before ``vfi.compile_cache`` the same on-disk Numba cache.
+
+    Older commits compile every kernel with ``cache=False``, which costs seconds in every
+    benchmark process of a history run. Their ``numba.njit`` is wrapped to cache under a
+    folder named by a digest of the installed package's whole source (the rule of
+    ``vfi.compile_cache``), so no process can load another source's code. Commits that
+    have ``vfi.compile_cache`` are left alone.
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec("vfi")
+    if spec is None or spec.origin is None or os.environ.get("VFI_JIT_CACHE", "1") == "0":
+        return
+    package = Path(spec.origin).parent
+    if (package / "compile_cache.py").is_file():
+        return
+    try:
+        import numba
+    except ImportError:
+        return
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    numba.config.CACHE_DIR = os.path.join(os.environ.get("VFI_CACHE_DIR") or
+                                          os.path.join(sys.prefix, ".vfi-cache"),
+                                          "numba-old", digest.hexdigest()[:16])
+    plain = numba.njit
+
+    def njit(*args, **options):
+        options["cache"] = True
+        return plain(*args, **options)
+
+    numba.njit = njit
+
+
+_cache_jit_of_old_commits()
 
 try:
     from vfi import registry
@@ -115,3 +158,11 @@ def prepare_cake(variant: str, n: int, num_iter: int, beta: float = 0.95, *,
     except MemoryError as exc:  # jax-vmap refusing an n x n working set that cannot fit
         raise NotImplementedError(str(exc)) from None
     return run
+
+
+def seconds_of_one_call(run) -> float:
+    """Wall seconds of one call of ``run``: for baselines too slow to sample (tracked once
+    per commit with ``rounds = 1``, beside the sampled timings of the fast variants)."""
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start

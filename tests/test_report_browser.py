@@ -9,10 +9,11 @@ A screenshot goes to ``<html_dir>/report-screenshot.png`` and, when ``VFI_SCREEN
 is set, is copied there too.
 
 asv's ``index.html`` loads jQuery, flot, bootstrap, stupidtable and md5 from public CDNs.
-The browser here is kept off the network (``--host-resolver-rules``), so the server
-rewrites those tags to local copies of the same libraries, fetched once with
-``npm pack`` at the versions asv pins (cached under ``VFI_VENDOR_CACHE``, default
-``~/.cache/vfi-report-vendor``). What is tested is asv's own JavaScript on our data.
+The report here is made the way ``make bench`` makes it: ``scripts/report_vendor.py``
+copies pinned, digest-checked local copies of those libraries into the report and points
+the tags at them. The browser is kept off the network (``--host-resolver-rules``: every
+host but 127.0.0.1 fails to resolve) and the server serves the published folder as it
+is, so a pass proves the report needs nothing outside it.
 
 Needs: ``chromium``, ``chromedriver`` (Debian: chromium, chromium-driver), ``npm`` (the
 first time only) and the ``selenium`` package. Missing any of them skips the test, except
@@ -24,47 +25,22 @@ import functools
 import http.server
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
-import tarfile
-import tempfile
 import threading
 from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+import report_vendor  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH = "bench_cake.NotebookCase.time_iterate"
 GRAPH_VARIANT = "numba-loops"
 MACHINE = "vfi-browser-test"
 
-# CDN address in asv 0.6.6's index.html -> (npm package@version, file inside the package).
-# Exact files where npm ships them (jQuery, bootstrap, orderBars, md5); the cdnjs flot
-# files are minified builds of the same 0.8.3 sources; stupidtable is on npm only as 1.1.3.
-VENDOR = {
-    "https://code.jquery.com/jquery-3.3.1.min.js":
-        ("jquery@3.3.1", "dist/jquery.min.js"),
-    "https://cdnjs.cloudflare.com/ajax/libs/flot/0.8.3/jquery.flot.min.js":
-        ("flot@0.8.3", "jquery.flot.js"),
-    "https://cdnjs.cloudflare.com/ajax/libs/flot/0.8.3/jquery.flot.time.min.js":
-        ("flot@0.8.3", "jquery.flot.time.js"),
-    "https://cdnjs.cloudflare.com/ajax/libs/flot/0.8.3/jquery.flot.selection.min.js":
-        ("flot@0.8.3", "jquery.flot.selection.js"),
-    "https://cdnjs.cloudflare.com/ajax/libs/flot/0.8.3/jquery.flot.categories.min.js":
-        ("flot@0.8.3", "jquery.flot.categories.js"),
-    "https://cdn.jsdelivr.net/npm/flot-orderbars@1.0.0/js/jquery.flot.orderBars.js":
-        ("flot-orderbars@1.0.0", "js/jquery.flot.orderBars.js"),
-    "https://cdnjs.cloudflare.com/ajax/libs/stupidtable/1.0.1/stupidtable.min.js":
-        ("stupid-table-plugin@1.1.3", "stupidtable.min.js"),
-    "https://cdnjs.cloudflare.com/ajax/libs/blueimp-md5/2.19.0/js/md5.min.js":
-        ("blueimp-md5@2.19.0", "js/md5.min.js"),
-    "https://cdn.jsdelivr.net/npm/bootstrap@3.1.1/dist/js/bootstrap.min.js":
-        ("bootstrap@3.1.1", "dist/js/bootstrap.min.js"),
-    "https://cdn.jsdelivr.net/npm/bootstrap@3.1.1/dist/css/bootstrap.min.css":
-        ("bootstrap@3.1.1", "dist/css/bootstrap.min.css"),
-}
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu",
                   "--disable-background-networking", "--no-first-run",
@@ -107,34 +83,6 @@ def chrome_tools():
 
 
 @pytest.fixture(scope="module")
-def vendor_dir():
-    """The CDN libraries, unpacked under <cache>/<package@version>/package/."""
-    cache = Path(os.environ.get("VFI_VENDOR_CACHE",
-                                Path.home() / ".cache" / "vfi-report-vendor"))
-    for spec in sorted({spec for spec, _ in VENDOR.values()}):
-        target = cache / spec
-        if (target / "package").is_dir():
-            continue
-        npm = shutil.which("npm")
-        if npm is None:
-            _missing(f"npm is needed once to fetch {spec} (asv's report loads it from a CDN)")
-        target.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".fetch-", dir=target))
-        proc = _run([npm, "pack", "--silent", spec, "--pack-destination", str(staging)],
-                    cwd=staging, timeout=300)
-        with tarfile.open(staging / proc.stdout.strip().splitlines()[-1]) as tar:
-            if hasattr(tarfile, "data_filter"):  # Python >= 3.10.12 / 3.11.4
-                tar.extractall(staging, filter="data")
-            else:
-                tar.extractall(staging)
-        os.replace(staging / "package", target / "package")  # complete, or not there
-        shutil.rmtree(staging, ignore_errors=True)
-    for spec, path in VENDOR.values():
-        assert (cache / spec / "package" / path).is_file(), f"{spec} has no {path}"
-    return cache
-
-
-@pytest.fixture(scope="module")
 def report(tmp_path_factory):
     """A small asv report of this checkout: results and html in a temporary directory."""
     root = tmp_path_factory.mktemp("asv-report")
@@ -164,50 +112,18 @@ def report(tmp_path_factory):
     html = root / "html"
     assert (html / "index.html").is_file()
     assert (html / "graphs").is_dir()
+    # What make bench does after publishing: pinned local copies of the CDN libraries.
+    if shutil.which("npm") is None and not (report_vendor.default_cache()).is_dir():
+        _missing("npm is needed once to fetch the report's libraries")
+    _run([sys.executable, str(REPO / "scripts" / "report_vendor.py"), str(html)], timeout=600)
     return html
 
 
-def _rewrite_index(text: str) -> str:
-    """CDN <script>/<link> tags -> /_vendor/ copies, without the CDN builds' integrity."""
-    unknown = []
-
-    def tag(match):
-        def local(url):
-            if url.group(2) not in VENDOR:
-                unknown.append(url.group(2))
-                return url.group(0)
-            spec, path = VENDOR[url.group(2)]
-            return f'{url.group(1)}"/_vendor/{spec}/package/{path}"'
-
-        out = re.sub(r'(\s(?:src|href)=)"(https?://[^"]+)"', local, match.group(0))
-        return re.sub(r'\s(?:integrity|crossorigin|referrerpolicy)="[^"]*"', "", out)
-
-    text = re.sub(r"<(?:script|link)\b[^>]*>", tag, text)
-    assert not unknown, f"asv's index.html loads {unknown} from the network: add to VENDOR"
-    return text
-
-
 @pytest.fixture(scope="module")
-def server(report, vendor_dir):
-    index = _rewrite_index((report / "index.html").read_text()).encode()
+def server(report):
+    """The published directory as it is, served on 127.0.0.1 (nothing rewritten here)."""
 
     class Handler(http.server.SimpleHTTPRequestHandler):
-        def translate_path(self, path):
-            clean = path.split("?", 1)[0].split("#", 1)[0]
-            if clean.startswith("/_vendor/"):
-                return str(vendor_dir / clean[len("/_vendor/"):])
-            return super().translate_path(path)
-
-        def do_GET(self):
-            if self.path.split("?", 1)[0] in ("/", "/index.html"):
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(index)))
-                self.end_headers()
-                self.wfile.write(index)
-                return
-            super().do_GET()
-
         def log_message(self, *args):
             pass
 

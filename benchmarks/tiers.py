@@ -1,0 +1,39 @@
+"""The suite's tiers, as asv ``--bench`` regular expressions (one place for all of them).
+
+- ``full``: everything (``make bench``).
+- ``quick``: the per-commit tier (``make bench-quick``, ``make bench-history``, and what
+  a comparison of two commits measures by default): the notebook case for every variant,
+  the headline points of the fast exact variants, the growth model's fastest solves, and
+  the cost of ``import vfi`` and of a JIT variant's first call, cold and cached.
+
+asv matches a parameterised benchmark as ``name(param, ...)`` with each parameter's
+repr, which is how the patterns below pick single points.
+
+    python benchmarks/tiers.py quick     # prints the regex (the Makefile reads it)
+"""
+import sys
+
+FAST = "numba-(?:monotone|parallel-monotone|concave)"
+
+QUICK = (
+    r"^bench_cake\.NotebookCase\.time_iterate",
+    rf"^bench_fast\.Steps10k\.time_100_steps\('{FAST}'\)",
+    r"^bench_fast\.Steps1M\.time_100_steps\('numba-concave'\)",
+    r"^bench_fast\.Solve1M\.time_solve\('howard'\)",
+    r"^bench_growth\.GrowthSolve\.time_solve\('(?:howard|mpi)\+c2f'\)",
+    r"^bench_compile\.",
+)
+
+TIERS = {"full": (".",), "quick": QUICK}
+
+
+def regex(tier: str) -> str:
+    """One regex for asv's ``--bench`` that selects ``tier``."""
+    patterns = TIERS[tier]
+    return patterns[0] if len(patterns) == 1 else "|".join(f"(?:{p})" for p in patterns)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2 or sys.argv[1] not in TIERS:
+        sys.exit(f"usage: python benchmarks/tiers.py {{{','.join(TIERS)}}}")
+    print(regex(sys.argv[1]))

@@ -1,0 +1,218 @@
+"""Run, time and publish the asv suite by tier: what the Makefile's bench targets call.
+
+    python scripts/bench.py run --tier quick|full [--bench REGEX] [--machine NAME] [-- ASV ARGS]
+    python scripts/bench.py history --tier quick --commits 20 [--machine NAME]
+    python scripts/bench.py publish [--commit HASH]
+    python scripts/bench.py breakdown [--commit HASH]
+
+``run`` measures this checkout in the current environment (``asv run -E existing``),
+``history`` the last N commits in asv's own virtualenvs. Both pass asv's progress lines
+through and add, under each, the time spent and an estimate of the time left (from the
+last run of the same tier on this machine, else from the pace so far); the wall time of
+each run is kept in ``.asv/wall-times.json`` for the next estimate. ``publish`` merges
+the reference machines' results kept in the repository (``results/<machine>/``), runs
+``asv publish``, makes the report self-contained (``report_vendor.py``) and writes the
+front page (``bench_report.py``). ``breakdown`` prints where a run's time went, per
+benchmark class, from the durations asv records.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "scripts"))
+import tiers  # noqa: E402
+
+ASV = [sys.executable, "-m", "asv"]
+RESULTS = ROOT / ".asv" / "results"
+HTML = ROOT / ".asv" / "html"
+REFERENCE = ROOT / "results"
+WALL_TIMES = ROOT / ".asv" / "wall-times.json"
+PROGRESS = re.compile(r"^\[\s*(\d+(?:\.\d+)?)%\]")
+
+
+def minutes(seconds: float) -> str:
+    seconds = max(0, round(seconds))
+    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
+
+
+def head() -> str:
+    return subprocess.check_output(["git", "rev-parse", "HEAD"], cwd=ROOT, text=True).strip()
+
+
+def machine_name(name: str | None) -> str:
+    """Register the machine with asv (answers its questions with the defaults)."""
+    args = ["machine", "--yes"] + (["--machine", name] if name else [])
+    subprocess.run(ASV + args, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    if name:
+        return name
+    import asv.machine
+
+    return asv.machine.Machine.get_unique_machine_name()
+
+
+def _load_wall_times() -> dict:
+    try:
+        return json.loads(WALL_TIMES.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+class Progress:
+    """Adds 'elapsed, about N left' under asv's '[ 42.00%]' lines."""
+
+    def __init__(self, key: str):
+        self.key = key
+        self.last = _load_wall_times().get(key)
+        self.start = time.monotonic()
+
+    def line(self, text: str) -> str | None:
+        match = PROGRESS.match(text)
+        if not match:
+            return None
+        done = float(match.group(1)) / 100
+        elapsed = time.monotonic() - self.start
+        if self.last:
+            left, basis = self.last - elapsed, f"last run {minutes(self.last)}"
+        elif done > 0.02:
+            left, basis = elapsed * (1 - done) / done, "pace so far"
+        else:
+            return None
+        if left < 0:
+            return f"      [{minutes(elapsed)} elapsed; longer than the {basis}]"
+        return f"      [{minutes(elapsed)} elapsed, about {minutes(left)} left ({basis})]"
+
+    def finish(self) -> float:
+        wall = time.monotonic() - self.start
+        record = _load_wall_times()
+        record[self.key] = wall
+        WALL_TIMES.parent.mkdir(parents=True, exist_ok=True)
+        WALL_TIMES.write_text(json.dumps(record, indent=1, sort_keys=True))
+        return wall
+
+
+def run_asv_with_progress(args: list[str], key: str) -> int:
+    progress = Progress(key)
+    proc = subprocess.Popen(ASV + args, cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, bufsize=1)
+    for text in proc.stdout:
+        sys.stdout.write(text)
+        note = progress.line(text)
+        if note:
+            print(note)
+        sys.stdout.flush()
+    code = proc.wait()
+    print(f"asv {args[0]} ({key}): {minutes(progress.finish())} wall, exit status {code}")
+    return code
+
+
+def selection(tier: str, bench: str | None) -> str:
+    return bench if bench else tiers.regex(tier)
+
+
+def cmd_run(args) -> int:
+    machine = machine_name(args.machine)
+    asv_args = ["run", "-E", f"existing:{sys.executable}", "--set-commit-hash", head(),
+                "--machine", machine, "--bench", selection(args.tier, args.bench),
+                "--show-stderr"] + args.asv_args
+    return run_asv_with_progress(asv_args, f"{machine}:run:{args.bench or args.tier}")
+
+
+def cmd_history(args) -> int:
+    machine = machine_name(args.machine)
+    asv_args = ["run", "--skip-existing-commits", "--machine", machine,
+                "--bench", selection(args.tier, args.bench), "--show-stderr",
+                f"HEAD~{args.commits}..HEAD"] + args.asv_args
+    return run_asv_with_progress(asv_args, f"{machine}:history:{args.bench or args.tier}")
+
+
+def merge_reference_results(reference: Path = REFERENCE, results: Path = RESULTS) -> list[str]:
+    """Copy each reference machine's results into asv's results folder (never overwriting
+    a result of this machine's own runs)."""
+    merged = []
+    if not reference.is_dir():
+        return merged
+    for machine in sorted(p for p in reference.iterdir() if (p / "machine.json").is_file()):
+        target = results / machine.name
+        target.mkdir(parents=True, exist_ok=True)
+        for file in machine.glob("*.json"):
+            if not (target / file.name).exists():
+                shutil.copy2(file, target / file.name)
+        merged.append(machine.name)
+    return merged
+
+
+def cmd_publish(args) -> int:
+    merged = merge_reference_results()
+    if merged:
+        print(f"Reference machines in this report: {', '.join(merged)} (results/)")
+    subprocess.run(ASV + ["publish"], cwd=ROOT, check=True)
+    code = subprocess.run([sys.executable, str(ROOT / "scripts" / "report_vendor.py"),
+                           str(HTML)], cwd=ROOT).returncode
+    if code != 0:
+        return code
+    report = [sys.executable, str(ROOT / "scripts" / "bench_report.py"),
+              "--commit", args.commit or head()]
+    return subprocess.run(report, cwd=ROOT).returncode
+
+
+def durations(commit: str, results: Path = RESULTS) -> dict[str, float]:
+    """Seconds per benchmark (all its parameters and rounds) in ``commit``'s newest result."""
+    from asv.results import iter_results
+
+    found = sorted((r for r in iter_results(str(results)) if r.commit_hash.startswith(commit)),
+                   key=lambda r: r.date or 0)
+    if not found:
+        raise SystemExit(f"no asv results for {commit[:8]} under {results}")
+    return {name: seconds for name, seconds in found[-1].duration.items()
+            if not name.startswith("<")}
+
+
+def cmd_breakdown(args) -> int:
+    by_class = defaultdict(float)
+    for name, seconds in durations(args.commit or head()).items():
+        by_class[name.rsplit(".", 1)[0]] += seconds
+    total = sum(by_class.values())
+    print(f"{'benchmark class':<42} {'seconds':>9} {'share':>7}")
+    for name, seconds in sorted(by_class.items(), key=lambda item: -item[1]):
+        print(f"{name:<42} {seconds:9.1f} {seconds / total:7.1%}")
+    print(f"{'total':<42} {total:9.1f}")
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, func in (("run", cmd_run), ("history", cmd_history)):
+        p = sub.add_parser(name)
+        p.add_argument("--tier", choices=sorted(tiers.TIERS), default="full")
+        p.add_argument("--bench", default=None, help="asv --bench regex (replaces the tier's)")
+        p.add_argument("--machine", default=None, help="asv machine name (default: hostname)")
+        if name == "history":
+            p.add_argument("--commits", type=int, default=10)
+        p.add_argument("asv_args", nargs=argparse.REMAINDER,
+                       help="after --: passed to asv run as they are")
+        p.set_defaults(func=func)
+    for name, func in (("publish", cmd_publish), ("breakdown", cmd_breakdown)):
+        p = sub.add_parser(name)
+        p.add_argument("--commit", default=None)
+        p.set_defaults(func=func)
+    args = parser.parse_args(argv)
+    if getattr(args, "asv_args", None) and args.asv_args[0] == "--":
+        args.asv_args = args.asv_args[1:]
+    os.chdir(ROOT)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
