@@ -75,11 +75,13 @@ class Progress:
         self.key = key
         self.last = _load_wall_times().get(key)
         self.start = time.monotonic()
+        self.shown = None
 
     def line(self, text: str) -> str | None:
         match = PROGRESS.match(text)
-        if not match:
+        if not match or match.group(1) == self.shown:  # asv repeats it on table lines
             return None
+        self.shown = match.group(1)
         done = float(match.group(1)) / 100
         elapsed = time.monotonic() - self.start
         if self.last:

@@ -116,6 +116,8 @@ def report(tmp_path_factory):
     if shutil.which("npm") is None and not (report_vendor.default_cache()).is_dir():
         _missing("npm is needed once to fetch the report's libraries")
     _run([sys.executable, str(REPO / "scripts" / "report_vendor.py"), str(html)], timeout=600)
+    _run([sys.executable, str(REPO / "scripts" / "bench_report.py"), "--commit", head,
+          "--results", str(root / "results"), "--html", str(html)], cwd=root, timeout=300)
     return html
 
 
@@ -215,3 +217,18 @@ def test_benchmark_graph_renders(driver, server, report):
     errors = _severe(driver)
     assert not errors, f"SEVERE console messages: {errors}"
     assert not driver.find_element(By.ID, "error").is_displayed(), "asv shows its error box"
+
+
+def test_front_page_is_linked_and_shows_the_notebook_table(driver, server):
+    from selenium.webdriver.common.by import By
+
+    driver.get(f"{server}/index.html")
+    link = _wait(driver, lambda d: d.find_elements(By.ID, "vfi-front-page") or None,
+                 "the link to the front page in asv's navigation bar")[0]
+    assert link.is_displayed()
+    link.click()
+    cells = _wait(driver, lambda d: [e.text for e in d.find_elements(By.CSS_SELECTOR, "td")]
+                  or None, "the front page's tables")
+    assert GRAPH_VARIANT in cells and "1.00x" in cells  # numba-masked against itself
+    assert driver.find_element(By.CSS_SELECTOR, 'a[href="index.html"]').is_displayed()
+    assert not _severe(driver), _severe(driver)

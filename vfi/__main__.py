@@ -139,7 +139,8 @@ def add_afv(subparsers):
     parser.add_argument("--n-capital", type=int, default=17820, help="capital grid points")
     parser.add_argument("--tol", type=float, default=2e-6, help="guaranteed tolerance of solve")
     parser.add_argument("--budget", type=float, default=5.0,
-                        help="skip rows estimated to take longer than this (seconds per run)")
+                        help="skip rows estimated to take longer than this (seconds per run); "
+                             "brute-force paper rows are scaled from a smaller grid instead")
     parser.set_defaults(handler=lambda args: run_afv(args, parser))
 
 

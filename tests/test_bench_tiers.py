@@ -1,0 +1,128 @@
+"""The suite's tiers select what they promise (benchmarks/tiers.py, through asv's own
+``--bench`` filter), and publishing merges the reference machines' results."""
+import itertools
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+asv = pytest.importorskip("asv", reason="asv comes with the bench extra")
+
+from asv.benchmarks import Benchmarks  # noqa: E402
+from asv.config import Config  # noqa: E402
+from asv_runner.discovery import disc_benchmarks  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "benchmarks"))
+sys.path.insert(0, str(REPO / "scripts"))
+import tiers  # noqa: E402
+
+import vfi  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def discovered():
+    sys.path.insert(0, str(REPO))
+    return [{"name": b.name, "params": b.params} for b in disc_benchmarks(str(REPO / "benchmarks"))]
+
+
+def selected(discovered, tier):
+    """``{"name(params)"}`` that asv would run for ``tier``."""
+    conf = Config()
+    conf.benchmark_dir = str(REPO / "benchmarks")
+    chosen = Benchmarks(conf, discovered, regex=tiers.regex(tier))
+    out = set()
+    for name, indices in chosen.benchmark_selection.items():
+        if name not in chosen:
+            continue
+        params = chosen[name]["params"]
+        if indices is None:
+            out.add(name)
+            continue
+        combos = list(itertools.product(*params))
+        out.update(f"{name}({', '.join(combos[i])})" for i in indices)
+    return out
+
+
+def test_quick_tier_has_the_notebook_case_of_every_variant(discovered):
+    quick = selected(discovered, "quick")
+    for variant in vfi.variants() + list(vfi.unavailable_variants()):
+        assert f"bench_cake.NotebookCase.time_iterate('{variant}')" in quick, variant
+
+
+def test_quick_tier_has_headlines_growth_and_compile_cost(discovered):
+    quick = selected(discovered, "quick")
+    assert "bench_fast.Steps1M.time_100_steps('numba-concave')" in quick
+    assert "bench_fast.Steps10k.time_100_steps('numba-concave')" in quick
+    assert any(name.startswith("bench_growth.GrowthSolve.time_solve(") for name in quick)
+    assert "bench_compile.ImportVfi.timeraw_import" in quick
+    jit = [v for v in vfi.variants() if v.split("-")[0] in ("numba", "jax")]
+    for variant in jit:
+        for cache in ("cold", "warm"):
+            assert (f"bench_compile.FirstCall.timeraw_import_compile_call('{variant}', "
+                    f"'{cache}')") in quick
+
+
+def test_quick_tier_leaves_out_the_slow_classes(discovered):
+    quick = selected(discovered, "quick")
+    slow = ("bench_scaling.", "bench_accuracy.", "bench_parallel.", "Steps10kBaseline",
+            "peakmem_", "bench_growth.GrowthSteps", "bench_growth.GrowthCpp")
+    assert not [name for name in quick if any(s in name for s in slow)]
+    assert "bench_fast.Steps1M.time_100_steps('numba-monotone')" not in quick
+
+
+def test_full_tier_is_everything(discovered):
+    full = selected(discovered, "full")
+    everything = set()
+    for b in discovered:
+        if b["params"]:
+            everything.update(f"{b['name']}({', '.join(c)})"
+                              for c in itertools.product(*b["params"]))
+        else:
+            everything.add(b["name"])
+    assert full == everything
+    assert selected(discovered, "quick") < full
+
+
+def test_tiers_command_prints_the_regex():
+    done = subprocess.run([sys.executable, str(REPO / "benchmarks" / "tiers.py"), "quick"],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == tiers.regex("quick")
+    bad = subprocess.run([sys.executable, str(REPO / "benchmarks" / "tiers.py"), "nope"],
+                         capture_output=True, text=True)
+    assert bad.returncode != 0 and "usage" in bad.stderr
+
+
+def test_reference_results_are_merged_without_overwriting(tmp_path):
+    import bench
+
+    reference, results = tmp_path / "reference", tmp_path / "results"
+    for machine in ("ref-a", "ref-b"):
+        (reference / machine).mkdir(parents=True)
+        (reference / machine / "machine.json").write_text(json.dumps({"machine": machine}))
+        (reference / machine / "abc-env.json").write_text('{"from": "reference"}')
+    (reference / "not-a-machine").mkdir()
+    (results / "ref-a").mkdir(parents=True)
+    (results / "ref-a" / "abc-env.json").write_text('{"from": "local"}')
+    merged = bench.merge_reference_results(reference, results)
+    assert merged == ["ref-a", "ref-b"]
+    assert json.loads((results / "ref-a" / "abc-env.json").read_text()) == {"from": "local"}
+    assert json.loads((results / "ref-b" / "abc-env.json").read_text()) == {"from": "reference"}
+    assert not (results / "not-a-machine").exists()
+
+
+def test_progress_estimates_from_the_last_run_else_the_pace(tmp_path, monkeypatch):
+    import bench
+
+    monkeypatch.setattr(bench, "WALL_TIMES", tmp_path / "wall.json")
+    clock = iter([0.0, 60.0, 120.0])
+    monkeypatch.setattr(bench.time, "monotonic", lambda: next(clock))
+    first = bench.Progress("m:run:quick")
+    assert first.line("· Discovering benchmarks") is None
+    assert "about 3 min 00 s left (pace so far)" in first.line("[ 25.00%] ··· bench_x ok")
+    first.finish()
+    clock = iter([0.0, 60.0])
+    second = bench.Progress("m:run:quick")
+    assert "about 1 min 00 s left (last run 2 min 00 s)" in second.line("[ 10.00%] ··· x")
