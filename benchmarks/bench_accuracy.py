@@ -20,7 +20,7 @@ class SupErrorToClosedForm:
     def setup(self, variant, n):
         import vfi
 
-        run = prepare_cake(variant, n, STEPS, BETA, budget=10.0)
+        run = prepare_cake(variant, n, STEPS, BETA, budget=4.0)
         self.error = float(np.max(np.abs(run() - vfi.closed_form(cake_grid(n), BETA))))
 
     def track_sup_error(self, variant, n):

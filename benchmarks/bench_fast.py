@@ -69,7 +69,7 @@ class Solve1M:
     param_names = ["method"]
     number = 1
     rounds = 1
-    repeat = (3, 5, 20.0)
+    repeat = (3, 5, 8.0)
     warmup_time = 0.0
     timeout = 600
     n = 1_000_000

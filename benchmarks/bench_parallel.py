@@ -24,7 +24,8 @@ class ParallelNumba:
               [1_000, 10_000, 100_000], [1, 2, 4]]
     param_names = ["variant", "n", "threads"]
     number = 1
-    repeat = (3, 5, 10.0)
+    rounds = 1
+    repeat = (3, 5, 5.0)
     warmup_time = 0.0
     timeout = 600
 

@@ -21,7 +21,13 @@ QUICK = (
     r"^bench_fast\.Steps1M\.time_100_steps\('numba-concave'\)",
     r"^bench_fast\.Solve1M\.time_solve\('howard'\)",
     r"^bench_growth\.GrowthSolve\.time_solve\('(?:howard|mpi)\+c2f'\)",
-    r"^bench_compile\.",
+    # Compile cost: cold for one variant of each kind of kernel (serial and parallel
+    # Numba, JAX), warm (loaded from the cache) for every JIT variant; the full tier has
+    # every cold compile.
+    r"^bench_compile\.FirstCall\.timeraw_import_compile_call\("
+    r"'(?:numba-concave|numba-parallel-monotone|jax-vmap)', 'cold'\)",
+    r"^bench_compile\.FirstCall\.timeraw_import_compile_call\('[a-z-]+', 'warm'\)",
+    r"^bench_compile\.ImportVfi\.",
 )
 
 TIERS = {"full": (".",), "quick": QUICK}
