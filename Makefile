@@ -58,6 +58,22 @@ publish: $(STAMP)
 breakdown: $(STAMP)
 	$(BENCHPY) breakdown
 
+# Paired A/B comparison of two commits, each built in asv's own virtualenv
+# (scripts/compare.py): make compare BASE=main HEAD=HEAD [OUT=compare.json] [BENCH=regex].
+# Exit status 1 only when a regression is confirmed, 2 when it could not run.
+# make calibrate: thresholds for this machine from A/A runs (.asv/compare/).
+BASE ?= main
+HEAD ?= HEAD
+OUT ?=
+
+.PHONY: compare calibrate
+
+compare: $(STAMP)
+	$(PY) scripts/compare.py compare --base '$(BASE)' --head '$(HEAD)' $(if $(OUT),--out '$(OUT)') $(if $(BENCH),--bench '$(BENCH)') $(if $(MACHINE),--machine '$(MACHINE)')
+
+calibrate: $(STAMP)
+	$(PY) scripts/compare.py calibrate $(if $(BENCH),--bench '$(BENCH)') $(if $(MACHINE),--machine '$(MACHINE)')
+
 preview: $(STAMP)
 	$(ASV) preview --port 8080
 

@@ -107,7 +107,7 @@ def _colours(variants):
         members = [v for v in variants if v.split("-", 1)[0] == backend]
         cmap = matplotlib.colormaps[family]
         for k, variant in enumerate(members):
-            colours[variant] = cmap(0.45 + 0.5 * (k + 1) / (len(members) + 1))
+            colours[variant] = cmap(0.3 + 0.7 * (k + 1) / (len(members) + 1))
     return colours
 
 

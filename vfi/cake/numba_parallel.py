@@ -101,7 +101,9 @@ def _split_level(grid, beta, v, new_v, policy, segments):
     return halves
 
 
-@njit(parallel=True)
+# numba.set_parallel_chunksize goes through a ctypes pointer, which Numba cannot cache:
+# this kernel and its callers compile in every process (about 1 s; see bench_compile).
+@njit(parallel=True, cache=False)
 def _finish_segments(grid, beta, v, new_v, policy, segments):
     previous = numba.set_parallel_chunksize(1)  # uneven segments: hand them out one by one
     for s in numba.prange(segments.shape[0]):
@@ -110,7 +112,7 @@ def _finish_segments(grid, beta, v, new_v, policy, segments):
     numba.set_parallel_chunksize(previous)
 
 
-@njit
+@njit(cache=False)
 def _step_monotone(grid, beta, v, new_v, policy, num_segments):
     n = grid.size
     segments = np.empty((1, 4), dtype=np.int64)
@@ -120,7 +122,7 @@ def _step_monotone(grid, beta, v, new_v, policy, num_segments):
     _finish_segments(grid, beta, v, new_v, policy, segments)
 
 
-@njit
+@njit(cache=False)
 def _iterate_monotone(grid, beta, v, num_iter, num_segments):
     n = grid.size
     policy = np.zeros(n, dtype=np.int64)
