@@ -164,7 +164,9 @@ def cmd_publish(args) -> int:
     if code != 0:
         return code
     report = [sys.executable, str(ROOT / "scripts" / "bench_report.py"),
-              "--commit", args.commit or head()]
+              "--machine", args.machine or machine_name(None)]
+    if args.commit:
+        report += ["--commit", args.commit]
     return subprocess.run(report, cwd=ROOT).returncode
 
 
@@ -208,6 +210,7 @@ def main(argv=None) -> int:
     for name, func in (("publish", cmd_publish), ("breakdown", cmd_breakdown)):
         p = sub.add_parser(name)
         p.add_argument("--commit", default=None)
+        p.add_argument("--machine", default=None, help="asv machine name (default: hostname)")
         p.set_defaults(func=func)
     args = parser.parse_args(argv)
     if getattr(args, "asv_args", None) and args.asv_args[0] == "--":

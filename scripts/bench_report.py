@@ -41,10 +41,20 @@ BACKEND_COLOURS = {"python": "Greys", "numpy": "Oranges", "numba": "Blues", "jax
 MARKERS = "osD^v<>ph*XP"
 
 
-def commit_results(results_dir: Path, commit: str, machine: str | None = None):
-    """The result files of ``commit``, newest last (one per machine and environment)."""
-    found = [r for r in iter_results(str(results_dir)) if r.commit_hash.startswith(commit)
-             and (machine is None or r.params.get("machine") == machine)]
+def commit_results(results_dir: Path, commit: str, machine: str | None = None,
+                   fallback: bool = False):
+    """The result files of ``commit``, newest last (one per machine and environment).
+
+    With ``fallback``, a commit without results (a history run that ended before HEAD)
+    gives the newest commit that has some, and says so.
+    """
+    every = [r for r in iter_results(str(results_dir))
+             if machine is None or r.params.get("machine") == machine]
+    found = [r for r in every if r.commit_hash.startswith(commit)]
+    if not found and fallback and every:
+        newest = max(every, key=lambda r: r.date or 0)
+        print(f"No asv results for {commit[:8]}: the front page shows {newest.commit_hash[:8]}")
+        found = [r for r in every if r.commit_hash == newest.commit_hash]
     if not found:
         raise SystemExit(f"no asv results for commit {commit[:8]} under {results_dir}")
     return sorted(found, key=lambda r: r.date or 0)
@@ -195,7 +205,7 @@ def main() -> None:
     parser.add_argument("--html", type=Path, default=Path(".asv/html"))
     args = parser.parse_args()
     commit = args.commit or subprocess.check_output(["git", "rev-parse", "HEAD"], text=True).strip()
-    results = commit_results(args.results, commit, args.machine)
+    results = commit_results(args.results, commit, args.machine, fallback=args.commit is None)
     machine = results[-1].params.get("machine", "?")
     results = [r for r in results if r.params.get("machine") == machine]
     sections = [(title, header, rows(results)) for title, header, rows in SECTIONS]
@@ -205,7 +215,7 @@ def main() -> None:
     args.html.mkdir(parents=True, exist_ok=True)
     plot = plot_scaling(results, args.html / "scaling.png")
     write_front_page(args.html / "vfi.html", commit, machine, sections, plot)
-    print(f"Front page: {(args.html / 'vfi.html').resolve()}")
+    print(f"Front page: {(args.html / 'vfi.html').resolve()} ({machine}, {commit[:8]})")
     print(f"HTML report: {(args.html / 'index.html').resolve()}  (make preview serves it)")
 
 

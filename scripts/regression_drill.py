@@ -1,34 +1,50 @@
 #!/usr/bin/env python
-"""Regression drill: prove that `asv continuous` catches a real slowdown, and only that.
+r"""Regression drill: does ``scripts/compare.py`` catch a small slowdown, and only that?
 
-In a temporary clone of this repository (HEAD as committed, not the working tree):
+    python scripts/regression_drill.py [--runs 20] [--bench REGEX] [--pairs 10]
+                                       [--slowdown 1.25] [--seed S] [--out FILE.json]
 
-1. branch ``drill-slow``: one commit that makes the ``numba-loops`` kernel do its work
-   three times (``vfi.cake.numba.iterate_loops``, the function the registry names);
-2. branch ``drill-null``: one commit that changes a comment only (identical code).
+In a temporary ``git clone`` of this repository (HEAD as committed, not the working
+tree) the drill makes ``--runs`` rounds of two runs each, in random order:
 
-Both are measured against the base commit with ``asv continuous --factor 1.5`` (samples
-recorded, so asv compares with its Mann-Whitney test, not only the medians), in asv's own
-virtualenv environment built from asv.conf.json: each commit is built into a wheel and
-installed there, as in ``make bench-history``. The drill passes when
+- A/A: one commit that adds a comment (no code change) to the entry-point module of a
+  variant picked at random;
+- A/B: one commit that slows one variant, picked at random among the notebook cases
+  (``bench_cake.NotebookCase.time_iterate``) that ``--bench`` selects, by about
+  ``--slowdown``: the function that ``vfi/cake/__init__.py`` registers for it
+  (``"module:function"``) is wrapped so that each call, once done, busy-waits
+  :math:`(f - 1)` times its own duration (:func:`inject_slowdown`), whatever the
+  machine.
 
-- slow run: asv exits non-zero, says PERFORMANCE DECREASED, and ``asv compare
-  --only-changed`` flags exactly ``time_iterate('numba-loops')``, worse by >= 1.5x;
-- null run: asv exits 0 and ``asv compare --only-changed`` flags nothing.
+Each commit is compared with the base (the clone's HEAD) by ``scripts/compare.py
+compare``, run in the clone, so its asv environments live in the clone's ``.asv``
+(built the first time: minutes); this repository's calibrated thresholds
+(``.asv/compare/thresholds-*.json``) are copied there. The clone is reset to the base
+between runs. While a comparison runs, a load generator that the drill starts
+(:func:`generate_load`, a separate process) keeps another core busy with a random duty
+cycle; it is bounded in time and stopped when the run ends.
 
-Timings are only as good as the machine is quiet: before each run the drill waits (up to
-``--wait-idle`` s) for the load average to drop to ``--max-load``, and marks a run measured
-on a busy machine in its output, where false alarms are to be expected.
+Each run is classified from the comparison's JSON records (:func:`classify`):
 
-Usage: python scripts/regression_drill.py [--env-dir DIR] [--keep] [--wait-idle S]
-(``make regression-drill`` caches the environment in .asv/drill-env). Exit status 0 when
-the drill passes, 1 when it fails, 2 when it could not run.
+- A/A: a false alarm when any record is "regressed" or "improved";
+- A/B: detected when every record of the slowed variant is "regressed"; any other
+  record "regressed" or "improved" is *flagged but not slowed*.
+
+The drill prints one line per run and a summary (false alarms / A/A runs, detections /
+A/B runs, flagged but not slowed) and writes everything to ``--out`` after each run.
+
+Exit status: 0 when the targets hold for the runs done (at most 1 false alarm per 20
+A/A runs, at least 19 detections per 20 A/B runs, nothing flagged that was not slowed),
+1 when they do not, 2 when a comparison could not run (the drill stops there).
 """
 from __future__ import annotations
 
 import argparse
+import ast
+import contextlib
 import json
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -36,206 +52,502 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Iterable, Iterator, Sequence
 
 REPO = Path(__file__).resolve().parents[1]
-BENCH = r"^bench_cake\.NotebookCase\.time_iterate"
-VARIANT = "numba-loops"
-EXPECTED = f"bench_cake.NotebookCase.time_iterate('{VARIANT}')"
-FACTOR = 1.5
-SLOWDOWN = 3
-MACHINE = "vfi-drill"
-REGISTER_LINE = '"numba-loops", "vfi.cake.numba:iterate_loops"'
-KERNEL_RE = re.compile(
-    r'(def iterate_loops\(grid, beta, v, num_iter\):\n    """[^\n]*"""\n)'
-    r'(    return _iterate_loops\(grid, beta, v, num_iter\)\n)')
-ROW_RE = re.compile(r"^\|\s*([+\-!])\s*\|([^|]*)\|([^|]*)\|\s*([^|]*?)\s*\|\s*(.*?)\s*\|\s*$")
+REGISTRY_FILE = "vfi/cake/__init__.py"
+NOTEBOOK = "bench_cake.NotebookCase.time_iterate"
+DEFAULT_BENCH = r"^bench_cake\.NotebookCase\.time_iterate"
+DEFAULT_OUT = REPO / ".asv" / "regression-drill.json"
+DEFAULT_PAIRS = 10  # compare_stats.MIN_PAIRS: fewer pairs give only "inconclusive"
+FLAGS = ("regressed", "improved")
+#: Targets per 20 runs of each kind: false alarms at most, detections at least.
+MAX_FALSE_ALARMS_PER_20 = 1
+MIN_DETECTIONS_PER_20 = 19
+AA, AB = "A/A", "A/B"
 
 
 class DrillError(Exception):
-    """The drill could not be set up or run (exit status 2)."""
+    """The drill could not be set up or a comparison could not run (exit status 2)."""
 
 
-def sh(cmd, cwd, env=None, check=True, echo=False):
-    if echo:
-        print("$", " ".join(map(str, cmd)), flush=True)
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
-    if check and proc.returncode != 0:
-        raise DrillError(f"{' '.join(map(str, cmd))} exited {proc.returncode}\n"
-                         f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-    return proc
+# ---- git ------------------------------------------------------------------------------
+
+def git(repo: Path, *args: str) -> str:
+    """Run ``git`` in ``repo`` (as the drill's own committer); its stdout, stripped."""
+    cmd = ["git", "-c", "user.name=regression drill", "-c", "user.email=drill@invalid",
+           *args]
+    proc = subprocess.run(cmd, cwd=repo, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise DrillError(f"git {' '.join(args)} exited {proc.returncode}: "
+                         f"{proc.stderr.strip()[-2000:]}")
+    return proc.stdout.strip()
 
 
-def git(clone, *args):
-    return sh(["git", "-c", "user.name=regression drill", "-c", "user.email=drill@invalid",
-               *args], cwd=clone).stdout.strip()
+def make_clone(tmp: Path) -> tuple[Path, str]:
+    """``git clone`` of this repository's HEAD into ``tmp/repo``; (clone, base commit).
+
+    This machine's calibrated thresholds are copied into the clone's ``.asv/compare``,
+    where ``compare.py`` run in the clone reads them.
+    """
+    clone = tmp / "repo"
+    git(tmp, "clone", "-q", str(REPO), str(clone))
+    thresholds = sorted((REPO / ".asv" / "compare").glob("thresholds-*.json"))
+    if thresholds:
+        (clone / ".asv" / "compare").mkdir(parents=True)
+        for path in thresholds:
+            shutil.copy2(path, clone / ".asv" / "compare" / path.name)
+    return clone, git(clone, "rev-parse", "HEAD")
 
 
-def make_branches(clone: Path) -> tuple[str, str, str]:
-    base = git(clone, "rev-parse", "HEAD")
-    registry_src = (clone / "vfi/cake/__init__.py").read_text()
-    if REGISTER_LINE not in registry_src:
-        raise DrillError(f"vfi/cake/__init__.py no longer registers {REGISTER_LINE}")
-    kernel = clone / "vfi/cake/numba.py"
-    src = kernel.read_text()
-    if not KERNEL_RE.search(src):
-        raise DrillError("vfi/cake/numba.py: iterate_loops no longer has the expected shape")
-
-    git(clone, "checkout", "-q", "-b", "drill-null", base)
-    kernel.write_text(src.replace("def iterate_loops(grid, beta, v, num_iter):",
-                                  "# regression drill: a comment, no code change\n"
-                                  "def iterate_loops(grid, beta, v, num_iter):", 1))
-    git(clone, "commit", "-q", "-am", "drill: comment only (no performance change)")
-    null = git(clone, "rev-parse", "HEAD")
-
-    git(clone, "checkout", "-q", "-b", "drill-slow", base)
-    slowed = KERNEL_RE.sub(
-        lambda m: m.group(1)
-        + f"    for _ in range({SLOWDOWN - 1}):  # regression drill: the same work again\n"
-        + "        _iterate_loops(grid, beta, v.copy(), num_iter)\n" + m.group(2),
-        src, count=1)
-    kernel.write_text(slowed)
-    git(clone, "commit", "-q", "-am", f"drill: numba-loops does its work {SLOWDOWN} times")
-    slow = git(clone, "rev-parse", "HEAD")
-    git(clone, "checkout", "-q", base)
-    return base, slow, null
+def reset_to_base(clone: Path, base: str) -> None:
+    """Put the clone's work tree back at the base commit (detached, tracked files only)."""
+    git(clone, "checkout", "-q", "-f", "--detach", base)
 
 
-def flagged(compare_out: str) -> list[tuple[str, str, str]]:
-    """(mark, ratio, benchmark) of each row of an `asv compare --only-changed` table."""
-    rows = []
-    for line in compare_out.splitlines():
-        m = ROW_RE.match(line.strip())
-        if m:
-            rows.append((m.group(1), m.group(4), m.group(5)))
-    return rows
+def commit_all(clone: Path, branch: str, base: str, message: str) -> str:
+    """Commit the work tree's changes on ``branch`` (made at ``base``); the new commit.
+
+    The branch keeps the commit reachable for asv's builds from the clone.
+    """
+    git(clone, "branch", "-q", "-f", branch, base)
+    git(clone, "checkout", "-q", branch)
+    git(clone, "commit", "-q", "-am", message)
+    return git(clone, "rev-parse", "HEAD")
 
 
-def wait_for_quiet(max_load: float, wait: float) -> float:
-    """Wait up to ``wait`` s for the 1-minute load average to drop to ``max_load``."""
-    deadline = time.monotonic() + wait
-    load = os.getloadavg()[0]
-    if load > max_load and wait > 0:
-        print(f"load average {load:.1f} > {max_load:.1f}: waiting up to {wait:.0f} s for a"
-              " quieter machine", flush=True)
-    while load > max_load and time.monotonic() < deadline:
-        time.sleep(10)
-        load = os.getloadavg()[0]
-    return load
+# ---- what is slowed -------------------------------------------------------------------
+
+def registered_targets(registry_source: str) -> dict[str, str]:
+    """``{variant: "module:function"}`` of every ``register(problem, name, target)`` call.
+
+    Examples
+    --------
+    >>> registered_targets('registry.register(P, "numba-loops", "vfi.cake.numba:f")')
+    {'numba-loops': 'vfi.cake.numba:f'}
+    """
+    found = {}
+    for node in ast.walk(ast.parse(registry_source)):
+        if not (isinstance(node, ast.Call) and len(node.args) >= 3):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        args = node.args[1:3]
+        if name == "register" and all(isinstance(a, ast.Constant)
+                                      and isinstance(a.value, str) for a in args):
+            found[args[0].value] = args[1].value
+    return found
 
 
-def continuous(asv, conf, env, base, head, label, max_load):
-    t0, load0 = time.monotonic(), os.getloadavg()[0]
-    print(f"\n== {label}: asv continuous --factor {FACTOR} {base[:8]} {head[:8]}", flush=True)
-    proc = sh(asv + ["continuous", "--config", conf, "--machine", MACHINE,
-                     "--factor", str(FACTOR), "--split", "--only-changed", "--record-samples",
-                     "--interleave-rounds", "--bench", BENCH, base, head],
-              cwd=conf.parent, env=env, check=False)
-    seconds = time.monotonic() - t0
-    if "Traceback" in proc.stderr or proc.returncode not in (0, 1):
-        raise DrillError(f"asv continuous exited {proc.returncode}\n"
-                         f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-    comp = sh(asv + ["compare", "--config", conf, "--machine", MACHINE,
-                     "--factor", str(FACTOR), "--split", "--only-changed", base, head],
-              cwd=conf.parent, env=env)
-    print(comp.stdout.strip() or "(asv compare --only-changed: empty)")
-    decreased = "PERFORMANCE DECREASED" in proc.stdout
-    load1 = os.getloadavg()[0]
-    busy = max(load0, load1) > max_load
-    print(f"asv continuous exit {proc.returncode}"
-          f"{', PERFORMANCE DECREASED' if decreased else ''}; {seconds:.0f} s;"
-          f" load average {load0:.1f} before, {load1:.1f} after"
-          f"{' (BUSY MACHINE)' if busy else ''}", flush=True)
-    return proc.returncode, decreased, flagged(comp.stdout), seconds, busy
+def notebook_label(variant: str) -> str:
+    """The notebook case of ``variant`` as asv's ``--bench`` and compare's records name it."""
+    return f"{NOTEBOOK}({variant!r})"
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--env-dir", type=Path,
-                    help="asv environments (reused between drills); default: in the temp dir")
-    ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
-    ncpu = os.cpu_count() or 1
-    ap.add_argument("--max-load", type=float, default=max(1.5, 0.6 * ncpu),
-                    help="1-minute load average above which the machine counts as busy"
-                         " (default %(default).1f)")
-    ap.add_argument("--wait-idle", type=float, default=300,
-                    help="seconds to wait for a quiet machine before each run (default 300)")
-    args = ap.parse_args(argv)
+def selected_variants(variants: Iterable[str], bench: str) -> list[str]:
+    """The variants whose notebook case ``bench`` selects (asv's rule: ``re.search`` on
+    the benchmark's name, or on ``name(params)``)."""
+    regex = re.compile(bench)
+    if regex.search(NOTEBOOK):
+        return list(variants)
+    return [v for v in variants if regex.search(notebook_label(v))]
 
-    t0 = time.monotonic()
-    tmp = Path(tempfile.mkdtemp(prefix="vfi-regression-drill-"))
-    failures: list[str] = []
-    busy = False
+
+def entry_point(clone: Path, target: str) -> tuple[Path, str]:
+    """The source file and function name of a registry target ``"module:function"``."""
+    module, function = target.split(":")
+    return clone / (module.replace(".", "/") + ".py"), function
+
+
+def inject_slowdown(source: str, function: str, factor: float) -> str:
+    r"""``source`` with its top-level ``function`` slowed by about ``factor``.
+
+    Appends a wrapper that times each call of the original and then busy-waits (spinning
+    on ``time.perf_counter``) until :math:`(f - 1)` times that duration has passed, so a
+    call takes about :math:`f` times as long on any machine. The module's name is rebound
+    to the wrapper, which is what the registry's ``getattr`` finds.
+
+    Raises
+    ------
+    DrillError
+        When ``source`` defines no top-level ``function``.
+    """
+    tree = ast.parse(source)
+    if not any(isinstance(n, ast.FunctionDef) and n.name == function for n in tree.body):
+        raise DrillError(f"no top-level function {function!r} to slow down")
+    wrapper = f'''
+
+# ---- regression drill: {function} slowed by about x{factor:g} ----
+import functools as _drill_functools
+import time as _drill_time
+
+
+def _drill_slowed(function, factor):
+    """``function``, then a busy wait of (factor - 1) times the call's own duration."""
+    @_drill_functools.wraps(function)
+    def slowed(*args, **kwargs):
+        start = _drill_time.perf_counter()
+        result = function(*args, **kwargs)
+        elapsed = _drill_time.perf_counter() - start
+        until = _drill_time.perf_counter() + (factor - 1.0) * elapsed
+        while _drill_time.perf_counter() < until:
+            pass
+        return result
+    return slowed
+
+
+{function} = _drill_slowed({function}, {float(factor)!r})
+'''
+    new = source.rstrip("\n") + "\n" + wrapper
+    compile(new, "<regression drill>", "exec")
+    return new
+
+
+def add_comment(source: str, note: str) -> str:
+    """``source`` with one comment line ``# note`` appended: no code change."""
+    return source.rstrip("\n") + f"\n\n# {note}\n"
+
+
+# ---- classification ---------------------------------------------------------------------
+
+def record_params(record: dict) -> tuple:
+    """The parameter values of a comparison record (its ``params`` reprs, evaluated)."""
+    text = record.get("params") or ""
+    if not text:
+        return ()
     try:
-        clone = tmp / "repo"
-        sh(["git", "clone", "-q", str(REPO), str(clone)], cwd=tmp)
-        base, slow, null = make_branches(clone)
-        print(f"clone {clone}\nbase {base[:8]}  drill-slow {slow[:8]}  drill-null {null[:8]}")
+        value = ast.literal_eval(f"({text},)")
+    except (ValueError, SyntaxError):
+        return tuple(p.strip().strip("'\"") for p in text.split(","))
+    return tuple(value)
 
-        conf = json.loads((clone / "asv.conf.json").read_text())
-        conf.update(repo=str(clone), benchmark_dir=str(clone / "benchmarks"),
-                    env_dir=str((args.env_dir or tmp / "env").resolve()),
-                    results_dir=str(tmp / "results"), html_dir=str(tmp / "html"))
-        conf_path = tmp / "asv.conf.json"
-        conf_path.write_text(json.dumps(conf, indent=4))
-        # The machine entry goes to a HOME of its own, not the user's ~/.asv-machine.json;
-        # pip keeps the user's cache so that building the environment can reuse wheels.
-        pip_cache = sh([sys.executable, "-m", "pip", "cache", "dir"], cwd=tmp,
-                       check=False).stdout.strip()
-        env = dict(os.environ, HOME=str(tmp / "home"))
-        if pip_cache and "PIP_CACHE_DIR" not in env:
-            env["PIP_CACHE_DIR"] = pip_cache
-        (tmp / "home").mkdir()
-        asv = [sys.executable, "-m", "asv"]
-        sh(asv + ["machine", "--yes", "--machine", MACHINE, "--config", str(conf_path)],
-           cwd=tmp, env=env)
 
-        wait_for_quiet(args.max_load, args.wait_idle)
-        rc, decreased, rows, s_slow, busy1 = continuous(asv, conf_path, env, base, slow,
-                                                        "slowed numba-loops", args.max_load)
-        names = [name for _, _, name in rows]
-        if rc == 0 or not decreased:
-            failures.append("slow run: asv continuous did not report a regression")
-        if names != [EXPECTED] or rows[0][0] != "+":
-            failures.append(f"slow run: flagged {rows}, expected only + {EXPECTED}")
-        else:
-            ratio = float(rows[0][1].lstrip("~"))
-            if ratio < FACTOR:
-                failures.append(f"slow run: ratio {ratio} below {FACTOR}")
-        slow_rows = rows
+def label(record: dict) -> str:
+    """``benchmark(params)`` of a record, as asv shows it."""
+    params = record.get("params") or ""
+    return f"{record['benchmark']}({params})" if params else record["benchmark"]
 
-        wait_for_quiet(args.max_load, args.wait_idle)
-        rc, decreased, rows, s_null, busy2 = continuous(
-            asv, conf_path, env, base, null, "comment-only change (false-alarm check)",
-            args.max_load)
-        busy = busy1 or busy2
-        if rc != 0 or decreased or rows:
-            failures.append(f"null run: false alarm, exit {rc}, flagged {rows}")
 
-        print("\n== regression drill summary")
-        for mark, ratio, name in slow_rows:
-            print(f"slow run flagged: {mark} {name} ratio {ratio}")
-        for mark, ratio, name in rows:
-            print(f"null run flagged: {mark} {name} ratio {ratio}")
-        print(f"slow run {s_slow:.0f} s; null run flagged {len(rows)} benchmark(s),"
-              f" {s_null:.0f} s")
-    except DrillError as exc:
-        print(f"regression drill could not run: {exc}", file=sys.stderr)
+def classify(kind: str, records: Sequence[dict], slowed: str | None) -> dict:
+    """What one run found, from ``compare.py``'s JSON records.
+
+    Parameters
+    ----------
+    kind : {"A/A", "A/B"}
+    records : sequence of dict
+        With at least the keys ``benchmark``, ``params``, ``verdict``.
+    slowed : str or None
+        The variant slowed in an A/B run (None for A/A).
+
+    Returns
+    -------
+    dict
+        ``false_alarm`` (A/A: any record flagged), ``detected`` (A/B: every record of the
+        slowed variant "regressed", at least one), ``flagged`` (labels of the records
+        "regressed" or "improved"), ``flagged_not_slowed`` (those of an A/B run that are
+        not the slowed variant's; empty for A/A) and ``verdicts`` (count per verdict).
+    """
+    verdicts: dict[str, int] = {}
+    for rec in records:
+        verdicts[rec["verdict"]] = verdicts.get(rec["verdict"], 0) + 1
+    flagged = [r for r in records if r["verdict"] in FLAGS]
+    if kind == AA:
+        return {"false_alarm": bool(flagged), "detected": None,
+                "flagged": [label(r) for r in flagged], "flagged_not_slowed": [],
+                "verdicts": verdicts}
+    mine = [r for r in records if slowed in record_params(r)]
+    others = [r for r in flagged if r not in mine]
+    return {"false_alarm": None,
+            "detected": bool(mine) and all(r["verdict"] == "regressed" for r in mine),
+            "flagged": [label(r) for r in flagged],
+            "flagged_not_slowed": [label(r) for r in others], "verdicts": verdicts}
+
+
+def summarize(runs: Sequence[dict]) -> dict:
+    """Counts over the runs done: false alarms / A/A runs, detections / A/B runs, and the
+    records flagged in A/B runs that were not slowed."""
+    aa = [r for r in runs if r["kind"] == AA]
+    ab = [r for r in runs if r["kind"] == AB]
+    return {"aa_runs": len(aa), "false_alarms": sum(bool(r["false_alarm"]) for r in aa),
+            "ab_runs": len(ab), "detections": sum(bool(r["detected"]) for r in ab),
+            "flagged_not_slowed": sum(len(r["flagged_not_slowed"]) for r in ab)}
+
+
+def targets_met(summary: dict) -> bool:
+    """Whether the runs done meet the targets, scaled from 20 runs of each kind.
+
+    Examples
+    --------
+    >>> targets_met({"aa_runs": 20, "false_alarms": 1, "ab_runs": 20, "detections": 19,
+    ...              "flagged_not_slowed": 0})
+    True
+    >>> targets_met({"aa_runs": 1, "false_alarms": 1, "ab_runs": 1, "detections": 1,
+    ...              "flagged_not_slowed": 0})
+    False
+    """
+    return (20 * summary["false_alarms"] <= MAX_FALSE_ALARMS_PER_20 * summary["aa_runs"]
+            and 20 * summary["detections"] >= MIN_DETECTIONS_PER_20 * summary["ab_runs"]
+            and summary["flagged_not_slowed"] == 0)
+
+
+def exit_status(summary: dict, could_not_run: bool = False) -> int:
+    """0 when the targets hold, 1 when they do not, 2 when a comparison could not run
+    (or no run was done)."""
+    if could_not_run or summary["aa_runs"] + summary["ab_runs"] == 0:
         return 2
+    return 0 if targets_met(summary) else 1
+
+
+# ---- load ---------------------------------------------------------------------------------
+
+def generate_load(lifetime: float, period: float = 0.5, seed: int | None = None) -> None:
+    """Spin and sleep in turns until ``lifetime`` seconds have passed.
+
+    Each ``period`` is busy (a pure-Python loop) for a fraction of it drawn uniformly
+    from [0, 1) and asleep for the rest. Returns early when the parent process is gone.
+    """
+    rng = random.Random(seed)
+    parent = os.getppid()
+    deadline = time.monotonic() + lifetime
+    while time.monotonic() < deadline and os.getppid() == parent:
+        start = time.monotonic()
+        busy_until = min(start + rng.random() * period, deadline)
+        while time.monotonic() < busy_until:
+            pass
+        time.sleep(max(0.0, min(start + period, deadline) - time.monotonic()))
+
+
+def start_load(lifetime: float, period: float = 0.5, seed: int | None = None):
+    """:func:`generate_load` in a new process (``subprocess.Popen``)."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--load-generator", str(lifetime),
+           "--load-period", str(period)]
+    if seed is not None:
+        cmd += ["--seed", str(seed)]
+    return subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
+
+
+def stop_load(proc, timeout: float = 5.0) -> None:
+    """Terminate the load process (kill it if it does not stop within ``timeout`` s)."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@contextlib.contextmanager
+def load_running(lifetime: float, period: float, seed: int | None,
+                 enabled: bool = True) -> Iterator[object]:
+    """A load process for the duration of the ``with`` block (None when not ``enabled``)."""
+    proc = start_load(lifetime, period, seed) if enabled else None
+    try:
+        yield proc
+    finally:
+        if proc is not None:
+            stop_load(proc)
+
+
+# ---- one run ------------------------------------------------------------------------------
+
+def make_change(clone: Path, base: str, kind: str, variant: str, target: str,
+                factor: float, index: int) -> str:
+    """Commit run ``index``'s change at ``base``: a comment (A/A) in, or a slowdown (A/B)
+    of, ``variant``'s entry point ``target``; the new commit."""
+    path, function = entry_point(clone, target)
+    source = path.read_text()
+    if kind == AA:
+        new = add_comment(source, f"regression drill, run {index}: a comment, no code change")
+        message = f"drill run {index}: comment only"
+    else:
+        new = inject_slowdown(source, function, factor)
+        message = f"drill run {index}: {variant} slowed by about x{factor:g}"
+    path.write_text(new)
+    branch = f"drill-{index:03d}-{'aa' if kind == AA else 'ab'}"
+    return commit_all(clone, branch, base, message)
+
+
+def compare(clone: Path, base: str, head: str, args, seed: int, out: Path,
+            log: Path) -> list[dict]:
+    """``scripts/compare.py compare`` of ``base`` and ``head`` in the clone; its records.
+
+    Its output goes to ``log``. Raises :class:`DrillError` when it could not run (exit
+    status 2, or no records written).
+    """
+    cmd = [sys.executable, "scripts/compare.py", "compare", "--base", base, "--head", head,
+           "--bench", args.bench, "--pairs", str(args.pairs), "--seed", str(seed),
+           "--out", str(out)] + (["--machine", args.machine] if args.machine else [])
+    with open(log, "w") as fh:
+        rc = subprocess.run(cmd, cwd=clone, stdout=fh, stderr=subprocess.STDOUT).returncode
+    if rc not in (0, 1) or not out.is_file():
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:])
+        raise DrillError(f"compare.py exited {rc} (log {log}):\n{tail}")
+    return json.loads(out.read_text())
+
+
+def do_run(ctx: dict, index: int, kind: str, rng: random.Random, args) -> dict:
+    """Commit, compare and classify one run; the clone is reset to the base afterwards."""
+    variant = rng.choice(ctx["candidates"])
+    target = ctx["targets"][variant]
+    seed, load_seed = rng.randrange(2**32), rng.randrange(2**32)
+    tag = f"{index:03d}-{'aa' if kind == AA else 'ab'}"
+    started = time.monotonic()
+    try:
+        head = make_change(ctx["clone"], ctx["base"], kind, variant, target,
+                           args.slowdown, index)
+        with load_running(args.load_lifetime, args.load_period, load_seed, not args.no_load):
+            records = compare(ctx["clone"], ctx["base"], head, args, seed,
+                              ctx["tmp"] / f"run-{tag}.json", ctx["tmp"] / f"run-{tag}.log")
+    finally:
+        reset_to_base(ctx["clone"], ctx["base"])
+    slowed = variant if kind == AB else None
+    return {"index": index, "kind": kind, "slowed": slowed, "touched": target,
+            "head": head, "seed": seed, "load_seed": None if args.no_load else load_seed,
+            "wall_seconds": round(time.monotonic() - started, 1),
+            **classify(kind, records, slowed), "records": records}
+
+
+# ---- report -------------------------------------------------------------------------------
+
+def _ratio(record: dict) -> str:
+    return "x-" if record.get("ratio") is None else f"x{record['ratio']:.3f}"
+
+
+def raw_line(run: dict, total: int) -> str:
+    """One line per run: kind, slowed variant, verdicts, outcome, wall seconds."""
+    counts = ", ".join(f"{v} {n}" for v, n in sorted(run["verdicts"].items()))
+    ratios = {label(r): _ratio(r) for r in run["records"]}
+    flagged = " ".join(f"[{name} {ratios[name]}]" for name in run["flagged"])
+    if run["kind"] == AA:
+        what, outcome = f"comment in {run['touched']}", (
+            "FALSE ALARM" if run["false_alarm"] else "ok")
+    else:
+        mine = [f"{_ratio(r)} {r['verdict']}" for r in run["records"]
+                if run["slowed"] in record_params(r)]
+        what = f"slowed {run['slowed']} ({', '.join(mine) or 'not measured'})"
+        outcome = "detected" if run["detected"] else "MISSED"
+        if run["flagged_not_slowed"]:
+            outcome += f", FLAGGED NOT SLOWED: {', '.join(run['flagged_not_slowed'])}"
+    return (f"[{run['index']}/{total}] {run['kind']} {what}: {counts} {flagged}".rstrip()
+            + f" -> {outcome}; {run['wall_seconds']:.0f} s")
+
+
+def summary_table(summary: dict) -> str:
+    """The three counts the drill is judged on, and whether the targets hold."""
+    rows = [("false alarms / A/A runs", f"{summary['false_alarms']} / {summary['aa_runs']}",
+             f"<= {MAX_FALSE_ALARMS_PER_20} per 20"),
+            ("detections / A/B runs", f"{summary['detections']} / {summary['ab_runs']}",
+             f">= {MIN_DETECTIONS_PER_20} per 20"),
+            ("flagged, not slowed", str(summary["flagged_not_slowed"]), "0")]
+    width = max(len(r[0]) for r in rows)
+    lines = [f"{name.ljust(width)}  {value.rjust(7)}   target {target}"
+             for name, value, target in rows]
+    return "\n".join(lines + [f"targets {'met' if targets_met(summary) else 'NOT met'}"])
+
+
+def write_out(path: Path | None, settings: dict, runs: Sequence[dict], error: str | None):
+    """Write the settings, every run, the summary and the exit status to ``path``."""
+    if path is None:
+        return
+    summary = summarize(runs)
+    data = {"settings": settings, "runs": list(runs), "summary": summary,
+            "targets_met": targets_met(summary), "error": error,
+            "exit_status": exit_status(summary, error is not None)}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1) + "\n")
+
+
+# ---- main ---------------------------------------------------------------------------------
+
+def plan(runs: int, rng: random.Random) -> list[str]:
+    """The kinds of ``2 * runs`` runs: each round one A/A and one A/B, in random order."""
+    kinds = []
+    for _ in range(runs):
+        kinds += rng.sample([AA, AB], 2)
+    return kinds
+
+
+def setup(tmp: Path, bench: str) -> dict:
+    """Clone, read the registry, select the variants that can be slowed."""
+    clone, base = make_clone(tmp)
+    targets = registered_targets((clone / REGISTRY_FILE).read_text())
+    candidates = selected_variants(targets, bench)
+    if not candidates:
+        raise DrillError(f"--bench {bench!r} selects no {NOTEBOOK} case (variants: "
+                         f"{', '.join(targets) or 'none registered'})")
+    return {"tmp": tmp, "clone": clone, "base": base, "targets": targets,
+            "candidates": candidates}
+
+
+def drill(args, settings: dict, out: Path | None) -> int:
+    """Run the drill in a temporary directory; the exit status."""
+    rng = random.Random(args.seed)
+    tmp = Path(tempfile.mkdtemp(prefix="vfi-regression-drill-"))
+    runs: list[dict] = []
+    error = None
+    try:
+        ctx = setup(tmp, args.bench)
+        print(f"clone {ctx['clone']} at {ctx['base'][:8]}; variants that may be slowed: "
+              f"{', '.join(ctx['candidates'])}", flush=True)
+        kinds = plan(args.runs, rng)
+        for index, kind in enumerate(kinds, 1):
+            print(f"[{index}/{len(kinds)}] {kind} ...", flush=True)
+            runs.append(do_run(ctx, index, kind, rng, args))
+            print(raw_line(runs[-1], len(kinds)), flush=True)
+            write_out(out, settings, runs, None)
+    except DrillError as err:
+        error = str(err)
+        print(f"regression drill: could not run: {err}", file=sys.stderr)
     finally:
         if args.keep:
             print(f"kept {tmp}")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
-    print(f"total {time.monotonic() - t0:.0f} s")
-    if failures:
-        print("REGRESSION DRILL FAILED:\n  " + "\n  ".join(failures))
-        if busy:
-            print("note: other processes loaded the CPUs while asv measured (BUSY MACHINE"
-                  " above); false alarms are expected then. Rerun on a quiet machine"
-                  " before concluding that the suite cannot tell a slowdown from noise.")
-        return 1
-    print("REGRESSION DRILL PASSED")
-    return 0
+    write_out(out, settings, runs, error)
+    summary = summarize(runs)
+    print("\n" + summary_table(summary))
+    if out is not None:
+        print(f"drill records: {out}")
+    return exit_status(summary, error is not None)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--runs", type=int, default=20, help="rounds of one A/A and one A/B run")
+    p.add_argument("--bench", default=DEFAULT_BENCH, help="asv --bench regex compared")
+    p.add_argument("--pairs", type=int, default=DEFAULT_PAIRS, help="pairs per benchmark")
+    p.add_argument("--slowdown", type=float, default=1.25, help="factor of an A/B run")
+    p.add_argument("--seed", type=int, default=None, help="seed of every random choice")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON written after each run")
+    p.add_argument("--machine", default=None, help="asv machine name (default: hostname)")
+    p.add_argument("--keep", action="store_true", help="keep the temporary clone and logs")
+    p.add_argument("--no-load", action="store_true", help="no load generator")
+    p.add_argument("--load-lifetime", type=float, default=3600.0,
+                   help="the most seconds one run's load process lives")
+    p.add_argument("--load-period", type=float, default=0.5, help="seconds per duty cycle")
+    p.add_argument("--load-generator", type=float, default=None, help=argparse.SUPPRESS)
+    return p
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    if args.load_generator is not None:  # the load process itself (start_load)
+        generate_load(args.load_generator, args.load_period, args.seed)
+        return 0
+    if args.runs < 1 or args.pairs < 2 or args.slowdown <= 1:
+        print("regression drill: need --runs >= 1, --pairs >= 2, --slowdown > 1",
+              file=sys.stderr)
+        return 2
+    if args.seed is None:
+        args.seed = random.randrange(2**32)
+    settings = {k: v for k, v in vars(args).items() if k not in ("out", "load_generator")}
+    print(f"regression drill: {args.runs} x (A/A, A/B), slowdown x{args.slowdown:g}, "
+          f"{args.pairs} pairs, --bench {args.bench!r}, seed {args.seed}", flush=True)
+    started = time.monotonic()
+    code = drill(args, settings, args.out.resolve() if args.out else None)
+    print(f"regression drill: {time.monotonic() - started:.0f} s wall, exit status {code}")
+    return code
 
 
 if __name__ == "__main__":
