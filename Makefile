@@ -31,7 +31,9 @@ TIER ?= quick
 BENCH ?=
 MACHINE ?=
 ASV_ARGS ?=
-RUN_OPTS = $(if $(BENCH),--bench '$(BENCH)') $(if $(MACHINE),--machine '$(MACHINE)')
+# BENCH reaches the scripts through the environment, so a regex's quotes survive.
+export BENCH
+RUN_OPTS = $(if $(BENCH),--bench "$$BENCH") $(if $(MACHINE),--machine '$(MACHINE)')
 
 .PHONY: bench bench-quick bench-history publish breakdown preview regression-drill
 
@@ -69,10 +71,10 @@ OUT ?=
 .PHONY: compare calibrate
 
 compare: $(STAMP)
-	$(PY) scripts/compare.py compare --base '$(BASE)' --head '$(HEAD)' $(if $(OUT),--out '$(OUT)') $(if $(BENCH),--bench '$(BENCH)') $(if $(MACHINE),--machine '$(MACHINE)')
+	$(PY) scripts/compare.py compare --base '$(BASE)' --head '$(HEAD)' $(if $(OUT),--out '$(OUT)') $(if $(BENCH),--bench "$$BENCH") $(if $(MACHINE),--machine '$(MACHINE)')
 
 calibrate: $(STAMP)
-	$(PY) scripts/compare.py calibrate $(if $(BENCH),--bench '$(BENCH)') $(if $(MACHINE),--machine '$(MACHINE)')
+	$(PY) scripts/compare.py calibrate $(if $(BENCH),--bench "$$BENCH") $(if $(MACHINE),--machine '$(MACHINE)')
 
 preview: $(STAMP)
 	$(ASV) preview --port 8080
@@ -85,4 +87,4 @@ preview: $(STAMP)
 RUNS ?= 20
 
 regression-drill: $(STAMP)
-	$(PY) scripts/regression_drill.py --runs $(RUNS) $(if $(BENCH),--bench '$(BENCH)')
+	$(PY) scripts/regression_drill.py --runs $(RUNS) $(if $(BENCH),--bench "$$BENCH")

@@ -193,10 +193,14 @@ def test_samples_are_saved_in_asv_results(tmp_path):
 # ---- Makefile and workflow -----------------------------------------------------------
 
 def test_make_compare_passes_base_head_out_and_bench():
-    out = subprocess.run(["make", "-n", "compare", "BASE=abc", "HEAD=def", "OUT=c.json",
-                          "BENCH=x"], cwd=REPO, capture_output=True, text=True).stdout
-    assert "scripts/compare.py compare --base 'abc' --head 'def' --out 'c.json' " \
-           "--bench 'x'" in out
+    # PY=echo prints the arguments as the shell passed them: a regex's quotes survive.
+    regex = "^bench_cake\\.NotebookCase\\.time_iterate\\('numba-concave'\\)"
+    done = subprocess.run(["make", "-s", "compare", "PY=echo", "STAMP=", "BASE=abc",
+                           "HEAD=def", "OUT=c.json", f"BENCH={regex}"], cwd=REPO,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["scripts/compare.py", "compare", "--base", "abc", "--head",
+                                   "def", "--out", "c.json", "--bench", regex]
 
 
 def test_workflow_runs_make_compare_on_the_label():

@@ -1,0 +1,337 @@
+"""scripts/regression_drill.py: the slowdown it injects, the comment-only edit, how runs
+are classified and summarised, the exit status, the load process's bounds, and the
+drill's loop over a tiny git repository with a fake comparison. Fast: no asv, no clone
+of the real suite.
+"""
+from __future__ import annotations
+
+import ast
+import difflib
+import importlib.util
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "scripts"))
+import regression_drill as drill  # noqa: E402
+
+NOTEBOOK = r"^bench_cake\.NotebookCase\.time_iterate"
+SLEEPER = '''"""A module with a function that takes about 20 ms."""
+import time
+
+
+def work(x):
+    """Sleep 20 ms, return x + 1."""
+    time.sleep(0.02)
+    return x + 1
+
+
+def other():
+    return "untouched"
+'''
+
+
+def load_module(path: Path, name: str):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def median_seconds(f, calls: int = 9) -> float:
+    times = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        f(1)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def rec(variant: str, verdict: str, ratio: float = 1.0,
+        benchmark: str = "bench_cake.NotebookCase.time_iterate") -> dict:
+    return {"benchmark": benchmark, "params": repr(variant), "ratio": ratio,
+            "low": ratio, "high": ratio, "verdict": verdict}
+
+
+# ---- what is slowed -------------------------------------------------------------------
+
+def test_registry_targets_are_top_level_functions_of_the_repo():
+    targets = drill.registered_targets((REPO / drill.REGISTRY_FILE).read_text())
+    assert targets["numba-loops"] == "vfi.cake.numba:iterate_loops"
+    assert targets["python-loops"] == "vfi.cake.python:iterate_loops"
+    for variant, target in targets.items():
+        path, function = drill.entry_point(REPO, target)
+        tree = ast.parse(path.read_text())
+        assert any(isinstance(n, ast.FunctionDef) and n.name == function
+                   for n in tree.body), variant
+
+
+def test_selected_variants_follow_asv_regex_rule():
+    variants = ["numba-loops", "numba-concave", "numpy-masked"]
+    assert drill.selected_variants(variants, NOTEBOOK) == variants
+    two = r"^bench_cake\.NotebookCase\.time_iterate\('numba-(concave|loops)'\)"
+    assert drill.selected_variants(variants, two) == ["numba-loops", "numba-concave"]
+    assert drill.selected_variants(variants, r"^bench_fast\.") == []
+
+
+def test_slowdown_makes_the_function_about_factor_times_slower(tmp_path):
+    path = tmp_path / "sleeper.py"
+    path.write_text(SLEEPER)
+    original = load_module(path, "sleeper_original")
+    path.write_text(drill.inject_slowdown(SLEEPER, "work", 1.25))
+    slowed = load_module(path, "sleeper_slowed")
+    assert slowed.work(41) == 42 and slowed.other() == "untouched"
+    assert slowed.work.__name__ == "work" and "20 ms" in slowed.work.__doc__
+    ratio = median_seconds(slowed.work) / median_seconds(original.work)
+    assert 1.15 <= ratio <= 1.6, ratio
+
+
+def test_slowdown_of_a_real_entry_point_is_valid_python():
+    source = (REPO / "vfi/cake/numba.py").read_text()
+    new = drill.inject_slowdown(source, "iterate_loops", 1.25)
+    assert new.startswith(source.rstrip("\n"))
+    tree = ast.parse(new)
+    rebinding = tree.body[-1]
+    assert isinstance(rebinding, ast.Assign)
+    assert ast.unparse(rebinding) == "iterate_loops = _drill_slowed(iterate_loops, 1.25)"
+
+
+def test_slowdown_of_a_missing_function_is_refused():
+    with pytest.raises(drill.DrillError, match="no top-level function"):
+        drill.inject_slowdown(SLEEPER, "missing", 1.25)
+
+
+def test_aa_edit_changes_only_a_comment():
+    source = (REPO / "vfi/cake/numba.py").read_text()
+    new = drill.add_comment(source, "regression drill, run 3: a comment, no code change")
+    assert new != source
+    assert ast.dump(ast.parse(new)) == ast.dump(ast.parse(source))
+    added = [line[1:] for line in difflib.ndiff(source.splitlines(), new.splitlines())
+             if line.startswith(("+ ", "- "))]
+    assert added and all(not line.strip() or line.strip().startswith("#") for line in added)
+    assert not any(line.startswith("- ") for line in
+                   difflib.ndiff(source.splitlines(), new.splitlines()))
+
+
+# ---- classification, summary, exit status ---------------------------------------------
+
+def test_aa_run_false_alarm_on_any_flag():
+    quiet = [rec("numba-loops", "same"), rec("numba-concave", "inconclusive")]
+    assert drill.classify(drill.AA, quiet, None)["false_alarm"] is False
+    for flag in ("regressed", "improved"):
+        out = drill.classify(drill.AA, quiet + [rec("numpy-masked", flag, 1.2)], None)
+        assert out["false_alarm"] is True
+        assert out["flagged"] == ["bench_cake.NotebookCase.time_iterate('numpy-masked')"]
+        assert out["flagged_not_slowed"] == []
+
+
+def test_ab_run_detection_and_flagged_not_slowed():
+    same = rec("numba-concave", "same")
+    hit = drill.classify(drill.AB, [rec("numba-loops", "regressed", 1.25), same],
+                         "numba-loops")
+    assert hit["detected"] is True and hit["flagged_not_slowed"] == []
+    assert hit["verdicts"] == {"regressed": 1, "same": 1}
+    for verdict in ("same", "inconclusive", "improved"):
+        miss = drill.classify(drill.AB, [rec("numba-loops", verdict), same], "numba-loops")
+        assert miss["detected"] is False
+    assert drill.classify(drill.AB, [same], "numba-loops")["detected"] is False  # not measured
+    extra = drill.classify(drill.AB, [rec("numba-loops", "regressed"),
+                                      rec("numba-concave", "improved", 0.9),
+                                      rec("numpy-masked", "regressed", 1.1)], "numba-loops")
+    assert extra["detected"] is True
+    assert extra["flagged_not_slowed"] == [
+        "bench_cake.NotebookCase.time_iterate('numba-concave')",
+        "bench_cake.NotebookCase.time_iterate('numpy-masked')"]
+
+
+def test_ab_run_counts_every_benchmark_of_the_slowed_variant_as_slowed():
+    other_bench = {"benchmark": "bench_compile.FirstCall.timeraw_import_compile_call",
+                   "params": "'numba-loops', 'warm'", "ratio": 1.2, "low": 1.1,
+                   "high": 1.3, "verdict": "regressed"}
+    assert drill.record_params(other_bench) == ("numba-loops", "warm")
+    out = drill.classify(drill.AB, [rec("numba-loops", "regressed"), other_bench],
+                         "numba-loops")
+    assert out["detected"] is True and out["flagged_not_slowed"] == []
+
+
+def summary(aa, fa, ab, det, fns=0):
+    return {"aa_runs": aa, "false_alarms": fa, "ab_runs": ab, "detections": det,
+            "flagged_not_slowed": fns}
+
+
+@pytest.mark.parametrize("s, code", [
+    (summary(20, 0, 20, 20), 0),
+    (summary(20, 1, 20, 19), 0),
+    (summary(20, 2, 20, 20), 1),
+    (summary(20, 0, 20, 18), 1),
+    (summary(20, 0, 20, 20, 1), 1),
+    (summary(1, 0, 1, 1), 0),
+    (summary(1, 1, 1, 1), 1),   # 1 in 1 is more than 1 in 20
+    (summary(1, 0, 1, 0), 1),
+    (summary(0, 0, 0, 0), 2),   # nothing done
+])
+def test_exit_status_rule(s, code):
+    assert drill.exit_status(s) == code
+
+
+def test_exit_status_two_when_a_comparison_could_not_run():
+    assert drill.exit_status(summary(3, 0, 3, 3), could_not_run=True) == 2
+
+
+def test_summarize_counts_runs():
+    runs = [{"kind": drill.AA, "false_alarm": True, "detected": None,
+             "flagged_not_slowed": []},
+            {"kind": drill.AA, "false_alarm": False, "detected": None,
+             "flagged_not_slowed": []},
+            {"kind": drill.AB, "false_alarm": None, "detected": True,
+             "flagged_not_slowed": ["x", "y"]}]
+    assert drill.summarize(runs) == summary(2, 1, 1, 1, 2)
+    assert "1 / 2" in drill.summary_table(drill.summarize(runs))
+
+
+# ---- load process ----------------------------------------------------------------------
+
+def test_load_process_stops_when_asked():
+    proc = drill.start_load(60, 0.2, seed=1)
+    try:
+        time.sleep(0.5)
+        assert proc.poll() is None
+    finally:
+        started = time.monotonic()
+        drill.stop_load(proc)
+    assert proc.poll() is not None and time.monotonic() - started < 5
+
+
+def test_load_process_cannot_outlive_its_lifetime():
+    proc = drill.start_load(2, 0.2, seed=2)
+    try:
+        time.sleep(1.0)
+        assert proc.poll() is None
+        time.sleep(2.0)
+        assert proc.wait(timeout=1.5) == 0  # exited by itself, about 3 s after the start
+    finally:
+        drill.stop_load(proc)
+
+
+def test_load_running_stops_it_on_error():
+    with pytest.raises(RuntimeError):
+        with drill.load_running(60, 0.2, 3) as proc:
+            raise RuntimeError("a run failed")
+    assert proc.poll() is not None
+
+
+def test_generate_load_returns_at_its_deadline():
+    started = time.monotonic()
+    drill.generate_load(0.3, 0.1, seed=4)
+    assert 0.25 <= time.monotonic() - started < 1.5
+
+
+# ---- the drill's loop over a tiny repository ------------------------------------------
+
+TINY_REGISTRY = '''from vfi import registry
+registry.register("cake", "fast", "vfi.cake.kernels:fast")
+registry.register("cake", "slow", "vfi.cake.kernels:slow")
+'''
+TINY_KERNELS = '''def fast(x):
+    """fast"""
+    return x
+
+
+def slow(x):
+    """slow"""
+    return x
+'''
+
+
+def git(repo, *args):
+    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@invalid", *args],
+                          cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
+
+
+@pytest.fixture
+def tiny_repo(tmp_path, monkeypatch):
+    repo = tmp_path / "tiny"
+    (repo / "vfi" / "cake").mkdir(parents=True)
+    (repo / drill.REGISTRY_FILE).write_text(TINY_REGISTRY)
+    (repo / "vfi" / "cake" / "kernels.py").write_text(TINY_KERNELS)
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "base")
+    monkeypatch.setattr(drill, "REPO", repo)
+    return repo
+
+
+def fake_compare(seen):
+    """A comparison that flags exactly the variant whose entry point the head slows."""
+    def compare(clone, base, head, args, seed, out, log):
+        diff = git(clone, "diff", base, head)
+        seen.append((git(clone, "rev-parse", "HEAD"), diff))
+        records = []
+        for variant in ("fast", "slow"):
+            hit = f"{variant} = _drill_slowed({variant}" in diff
+            records.append(rec(variant, "regressed" if hit else "same",
+                               1.25 if hit else 1.0))
+        out.write_text(json.dumps(records))
+        return records
+    return compare
+
+
+def test_drill_loop_on_a_tiny_repo(tiny_repo, tmp_path, monkeypatch, capsys):
+    seen = []
+    monkeypatch.setattr(drill, "compare", fake_compare(seen))
+    out = tmp_path / "drill.json"
+    code = drill.main(["--runs", "3", "--seed", "7", "--no-load", "--out", str(out)])
+    assert code == 0
+    data = json.loads(out.read_text())
+    assert data["summary"] == summary(3, 0, 3, 3) and data["exit_status"] == 0
+    kinds = [r["kind"] for r in data["runs"]]
+    assert sorted(kinds) == [drill.AA] * 3 + [drill.AB] * 3
+    for run, (checked_out, diff) in zip(data["runs"], seen):
+        assert checked_out == run["head"]  # compared while the change was checked out
+        changed = [l for l in diff.splitlines() if l.startswith(("+", "-"))
+                   and not l.startswith(("+++", "---"))]
+        if run["kind"] == drill.AA:
+            assert all(l == "+" or l.startswith("+#") for l in changed)
+        else:
+            assert run["slowed"] in ("fast", "slow") and run["detected"]
+    printed = capsys.readouterr().out
+    assert printed.count("-> detected") == 3 and printed.count("-> ok") == 3
+    assert "targets met" in printed
+
+
+def test_drill_stops_with_status_two_when_a_comparison_cannot_run(tiny_repo, tmp_path,
+                                                                   monkeypatch):
+    def broken(*args):
+        raise drill.DrillError("compare.py exited 2")
+    monkeypatch.setattr(drill, "compare", broken)
+    out = tmp_path / "drill.json"
+    assert drill.main(["--runs", "2", "--seed", "1", "--no-load", "--out", str(out)]) == 2
+    data = json.loads(out.read_text())
+    assert data["runs"] == [] and "exited 2" in data["error"] and data["exit_status"] == 2
+
+
+def test_drill_refuses_a_bench_regex_without_notebook_cases(tiny_repo, tmp_path):
+    assert drill.main(["--runs", "1", "--bench", "^bench_fast", "--no-load",
+                       "--out", str(tmp_path / "d.json")]) == 2
+
+
+def test_make_change_commits_on_a_branch_and_reset_restores_base(tiny_repo):
+    base = git(tiny_repo, "rev-parse", "HEAD")
+    head = drill.make_change(tiny_repo, base, drill.AB, "slow", "vfi.cake.kernels:slow",
+                             1.25, 4)
+    assert git(tiny_repo, "rev-parse", "drill-004-ab") == head
+    assert git(tiny_repo, "diff", "--name-only", base, head) == "vfi/cake/kernels.py"
+    drill.reset_to_base(tiny_repo, base)
+    assert (tiny_repo / "vfi/cake/kernels.py").read_text() == TINY_KERNELS
+    assert git(tiny_repo, "rev-parse", "HEAD") == base
+
+
+def test_bad_arguments_exit_two():
+    assert drill.main(["--runs", "0"]) == 2
+    assert drill.main(["--slowdown", "1.0"]) == 2
