@@ -53,30 +53,57 @@ def test_asv_check(config):
         done.stdout + done.stderr
 
 
+#: The quick run in two halves side by side (one per core): each benchmark process is
+#: short, so the run is mostly process start-up, which two cores halve.
+HALVES = (r"^bench_(?:scaling|cake|compile)\.", r"^(?!bench_(?:scaling|cake|compile)\.)")
+
+
+def quick_run_in_halves(config):
+    """Both halves' asv processes, each with a results folder of its own."""
+    conf = json.loads(config.read_text())
+    commit, runs = head_commit(), []
+    for k, regex in enumerate(HALVES):
+        half = dict(conf, results_dir=f"{conf['results_dir']}-{k}", env_dir=f"{conf['env_dir']}-{k}")
+        path = config.with_name(f"asv-{k}.conf.json")
+        path.write_text(json.dumps(half))
+        # A HOME each: asv rewrites ~/.asv-machine.json on every run, and two runs at once
+        # would read each other's half-written file.
+        home = config.with_name(f"home-{k}")
+        home.mkdir(exist_ok=True)
+        env = dict(os.environ, HOME=str(home), VFI_BENCH_BUDGET_SCALE="0.01")
+        run_asv(["machine", "--yes"], path, **env)
+        proc = subprocess.Popen(ASV + ["run", "--config", str(path), "--quick", "-E",
+                                       f"existing:{sys.executable}", "--set-commit-hash",
+                                       commit, "--bench", regex, "--show-stderr"],
+                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True, env=env)
+        runs.append((half["results_dir"], proc))
+    return commit, [(results, proc.communicate(timeout=3000)[0], proc.returncode)
+                    for results, proc in runs]
+
+
 def test_quick_run_of_every_benchmark_has_a_result_or_a_skip(config):
     from asv.results import iter_results
 
-    commit = head_commit()
-    done = run_asv(["run", "--quick", "-E", f"existing:{sys.executable}",
-                    "--set-commit-hash", commit, "--show-stderr"], config,
-                   VFI_BENCH_BUDGET_SCALE="0.01")
-    log = done.stdout + done.stderr
-    conf = json.loads(config.read_text())
-    results = [r for r in iter_results(conf["results_dir"]) if r.commit_hash == commit]
-    assert results, log[-2000:]
-    result = results[-1]
-    keys = result.get_all_result_keys()
-    benchmarks = json.loads((Path(conf["results_dir"]) / "benchmarks.json").read_text())
-    expected = {name for name in benchmarks if name != "version"}
-    assert expected <= set(keys), f"no result recorded for {sorted(expected - set(keys))}"
-    failed, ran = [], 0
-    for key in keys:
-        for value in result.get_result_value(key, result.get_result_params(key)):
-            if value is None:  # asv: None is a failure, NaN a skip
-                failed.append(key)
-            elif not math.isnan(value):
-                ran += 1
+    commit, halves = quick_run_in_halves(config)
+    log = "".join(out for _, out, _ in halves)
+    expected, keys, failed, ran = set(), set(), [], 0
+    for results_dir, out, code in halves:
+        assert (Path(results_dir) / "benchmarks.json").is_file(), out[-3000:]
+        benchmarks = json.loads((Path(results_dir) / "benchmarks.json").read_text())
+        expected |= {name for name in benchmarks if name != "version"}
+        results = [r for r in iter_results(results_dir) if r.commit_hash == commit]
+        assert results, out[-2000:]
+        result = results[-1]
+        keys |= set(result.get_all_result_keys())
+        for key in result.get_all_result_keys():
+            for value in result.get_result_value(key, result.get_result_params(key)):
+                if value is None:  # asv: None is a failure, NaN a skip
+                    failed.append(key)
+                elif not math.isnan(value):
+                    ran += 1
+    assert expected <= keys, f"no result recorded for {sorted(expected - keys)}"
     failures = [line for line in log.splitlines() if "failed" in line]
     assert not failed, f"benchmarks failed: {sorted(set(failed))}\n" + "\n".join(failures)
-    assert done.returncode == 0, "\n".join(failures) + log[-3000:]
+    assert all(code == 0 for _, _, code in halves), "\n".join(failures) + log[-3000:]
     assert ran > 0.2 * len(expected), f"only {ran} cases ran; the budget skipped the rest"
