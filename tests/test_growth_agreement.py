@@ -4,10 +4,9 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from test_growth_strategies import assert_policies_agree, assert_values_agree, models, start_values
 
 import vfi.growth as growth
-from test_growth_strategies import (assert_policies_agree, assert_values_agree, models,
-                                    start_values)
 
 pytestmark = pytest.mark.skipif("numba-brute" not in growth.variants(),
                                 reason="the oracle, numba-brute, needs numba")
@@ -18,9 +17,9 @@ CASES = {
     "numba-monotone": (st.integers(2, 200), st.integers(1, 12)),
     "numpy-blocked": (st.integers(2, 200), st.integers(1, 6)),
     "python-loops": (st.integers(2, 30), st.integers(1, 3)),
-    "jax-vmap": (st.sampled_from([3, 40, 150]), st.integers(1, 6)),
+    "jax-blocked": (st.sampled_from([3, 40, 150]), st.integers(1, 6)),
 }
-STATES = {"jax-vmap": st.sampled_from([2, 5])}
+STATES = {"jax-blocked": st.sampled_from([2, 5])}
 
 
 def check_against_oracle(variant, model, v0, num_iter):

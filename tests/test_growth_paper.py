@@ -41,13 +41,14 @@ def test_paper_stopping_rule_gives_257_iterations_and_the_check_value(paper):
 @needs_numba
 def test_paper_transition_as_printed_gives_the_papers_check_value():
     """The kernels on the paper's own (not quite stochastic) P: 257 and 0.146549."""
-    from vfi.growth.numba import iterate_until
+    from vfi.family.numba import iterate_until
+    from vfi.family.spec import LOG, FamilySpec
 
     grid = gm.afv_grid()
     output = grid[:, None] ** gm.AFV_ALPHA * np.array(gm.AFV_Z)[None, :]
-    value, policy, iterations = iterate_until(grid, output, np.array(gm.AFV_PAPER_P),
-                                              gm.AFV_BETA, np.zeros((grid.size, 5)), 1e-7,
-                                              1000)
+    spec = FamilySpec(grid, output, np.array(gm.AFV_PAPER_P), gm.AFV_BETA, LOG,
+                      1.0 - gm.AFV_BETA)
+    value, policy, iterations = iterate_until(spec, np.zeros((grid.size, 5)), 1e-7, 1000)
     assert iterations == 257
     assert round(grid[policy[999, 2]], 6) == 0.146549
 

@@ -3,10 +3,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_growth_strategies import models
 
 import vfi
 import vfi.growth as growth
-from test_growth_strategies import models
 
 METHODS = ("vfi", "howard", "mpi")
 
@@ -59,7 +59,7 @@ def test_every_variant_solves_to_the_same_answer():
 
 
 def test_evaluation_sweeps_and_exact():
-    from vfi.growth.policy import evaluate
+    from vfi.family.policy import evaluate
 
     model = growth.afv2015(300)
     result = growth.solve(model, tol=1e-10, method="vfi")
@@ -72,7 +72,7 @@ def test_evaluation_sweeps_and_exact():
 
 
 def test_numpy_evaluation_matches_numba():
-    from vfi.growth import policy
+    from vfi.family import policy
 
     model = growth.afv2015(200)
     result = growth.solve(model, tol=1e-8, method="mpi")

@@ -97,5 +97,7 @@ def test_registry_lists_growth_variants():
     assert "growth" in registry.problems()
     names = registry.variants("growth", include_unavailable=True)
     assert {"python-loops", "numpy-blocked", "numba-brute", "numba-monotone",
-            "jax-vmap"} <= set(names)
+            "jax-blocked"} <= set(names)
+    assert "jax-vmap" not in names  # the old name of jax-blocked, still accepted:
+    assert registry.get_variant("growth", "jax-vmap").name == "jax-blocked"
     assert set(growth.variants()) | set(growth.unavailable_variants()) == set(names)

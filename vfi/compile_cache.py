@@ -112,12 +112,15 @@ def numba_cache_dir() -> Path | None:
 def njit(*args, **options):
     """``numba.njit`` with the on-disk cache of this source digest (see module docstring).
 
-    Used exactly like ``numba.njit``: ``@njit`` or ``@njit(parallel=True)``.
+    Used exactly like ``numba.njit``: ``@njit`` or ``@njit(parallel=True)``. Kernels
+    release the GIL (``nogil=True``) unless told otherwise: they keep no state, so threaded
+    callers (Dask, a thread pool) run them in parallel.
     """
     import numba
 
     use_cache = numba_cache_dir() is not None
     options.setdefault("cache", use_cache)
+    options.setdefault("nogil", True)
     if args and callable(args[0]):
         return numba.njit(**options)(args[0])
     return numba.njit(*args, **options)

@@ -11,11 +11,58 @@ from __future__ import annotations
 
 import functools
 import importlib
+import inspect
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Protocol
+
+import numpy as np
 
 __all__ = ["Variant", "VariantUnavailable", "register", "lookup", "variants",
-           "unavailable_variants", "get_variant", "problems"]
+           "unavailable_variants", "get_variant", "problems", "alias", "declare_problem",
+           "kernel_protocol", "signature_matches", "CakeKernel", "FamilyKernel"]
+
+
+class CakeKernel(Protocol):
+    """A cake-eating kernel: ``num_iter`` Bellman steps from v on a validated grid.
+
+    Returns ``(value, policy)``: float64 (n,) and the last step's first maximisers, int64
+    (n,). ``v`` is only read; nothing is kept between calls.
+    """
+
+    def __call__(self, grid: np.ndarray, beta: float, v: np.ndarray,
+                 num_iter: int) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+class FamilyKernel(Protocol):
+    """A savings-family kernel: ``num_iter`` Bellman steps from v, shape (n, m).
+
+    ``spec`` is the member's :class:`vfi.family.spec.FamilySpec`. Returns
+    ``(value, policy)`` of shape (n, m), float64 and int64; ``v`` is only read.
+    """
+
+    def __call__(self, spec, v: np.ndarray, num_iter: int) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+_PROTOCOLS: dict[str, type] = {}
+
+
+def declare_problem(problem: str, protocol: type) -> None:
+    """State once the call signature every kernel of ``problem`` has."""
+    _PROTOCOLS[problem] = protocol
+
+
+def kernel_protocol(problem: str) -> type:
+    return _PROTOCOLS[problem]
+
+
+def _parameters(function) -> list[str]:
+    return [p.name for p in inspect.signature(function).parameters.values()
+            if p.default is inspect.Parameter.empty and p.name != "self"]
+
+
+def signature_matches(problem: str, kernel: Callable) -> bool:
+    """True when ``kernel``'s required parameters are those of the problem's protocol."""
+    return _parameters(kernel) == _parameters(kernel_protocol(problem).__call__)
 
 
 class VariantUnavailable(RuntimeError):
@@ -73,6 +120,7 @@ class Variant:
 
 
 _REGISTRY: dict[tuple[str, str], Variant] = {}
+_ALIASES: dict[tuple[str, str], str] = {}
 
 
 def register(problem: str, name: str, target: str, *, requires: tuple[str, ...] = (),
@@ -87,6 +135,12 @@ def register(problem: str, name: str, target: str, *, requires: tuple[str, ...] 
     return variant
 
 
+def alias(problem: str, old: str, name: str) -> None:
+    """Let ``old`` keep naming variant ``name`` (a renamed variant); not listed by variants()."""
+    get_variant(problem, name)
+    _ALIASES[problem, old] = name
+
+
 def problems() -> list[str]:
     """Names of the problems that have registered variants."""
     return sorted({problem for problem, _ in _REGISTRY})
@@ -98,6 +152,8 @@ def _known(problem: str) -> list[Variant]:
 
 def get_variant(problem: str, name: object) -> Variant:
     """The :class:`Variant` record, or ValueError listing the known names."""
+    if isinstance(name, str):
+        name = _ALIASES.get((problem, name), name)
     if not isinstance(name, str) or (problem, name) not in _REGISTRY:
         known = ", ".join(v.name for v in _known(problem))
         raise ValueError(f"variant must be one of the known {problem} variants "

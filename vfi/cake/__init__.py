@@ -11,6 +11,7 @@ from vfi.validation import as_count, as_positive
 PROBLEM = "cake"
 
 # One line per variant: name (backend-algorithm), kernel, optional packages it needs.
+registry.declare_problem(PROBLEM, registry.CakeKernel)
 registry.register(PROBLEM, "python-loops", "vfi.cake.python:iterate_loops",
                   description="pure-Python double loop")
 registry.register(PROBLEM, "numpy-masked", "vfi.cake.numpy:iterate_masked",

@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from vfi.compile_cache import njit
+from vfi.family import numba as fnb
+from vfi.family.spec import SQRT, FamilySpec
 
 
 @njit
@@ -25,9 +27,10 @@ def _iterate_masked(grid, beta, v, num_iter):
 def _iterate_loops(grid, beta, v, num_iter):
     n = grid.size
     policy = np.zeros(n, dtype=np.int64)
-    current = v.copy()
-    new_v = np.empty(n)
-    for _ in range(num_iter):
+    out, spare = np.empty(n), np.empty(n)
+    current = v
+    for k in range(num_iter):
+        new_v = fnb.target(out, spare, k)
         for i in range(n):
             x = grid[i]
             best = -np.inf
@@ -39,8 +42,8 @@ def _iterate_loops(grid, beta, v, num_iter):
                     best_j = j
             new_v[i] = best
             policy[i] = best_j
-        current, new_v = new_v, current
-    return current, policy
+        current = new_v
+    return fnb.settle(out, spare, num_iter, v), policy
 
 
 def iterate_masked(grid, beta, v, num_iter):
@@ -56,133 +59,27 @@ def iterate_loops(grid, beta, v, num_iter):
 # --- exact fast algorithms -------------------------------------------------------------
 #
 # sqrt(x - x') has increasing differences in (x, x'), so the first maximiser is
-# non-decreasing in x on any grid (Topkis), whatever v is. The divide-and-conquer step
-# below uses only that: O(n log n) per step, exact. On a uniform grid and a concave v the
-# objective is also concave in the choice, and a scan from the previous state's optimum
-# that stops at the first decrease finds the first maximiser in O(n) amortised.
-
-
-@njit
-def _first_max(grid, beta, v, i, j_lo, j_hi, u):
-    """First maximiser of sqrt(x_i - x_j) + beta v_j over j_lo <= j <= j_hi.
-
-    With a utility table ``u`` (``u[k]`` standing for sqrt(x_i - x_{i-k}), see
-    :func:`_utility_table`) the search reads it instead of taking square roots, and the
-    maximum is recomputed at the chosen j as the brute force computes it.
-    """
-    x = grid[i]
-    best = -np.inf
-    best_j = j_lo
-    if u.size == 0:
-        for j in range(j_lo, j_hi + 1):
-            candidate = np.sqrt(x - grid[j]) + beta * v[j]
-            if candidate > best:
-                best = candidate
-                best_j = j
-        return best, best_j
-    for j in range(j_lo, j_hi + 1):
-        candidate = u[i - j] + beta * v[j]
-        if candidate > best:
-            best = candidate
-            best_j = j
-    return np.sqrt(x - grid[best_j]) + beta * v[best_j], best_j
-
-
-@njit
-def _solve_segment(grid, beta, v, new_v, policy, u, lo, hi, j_lo, j_hi):
-    """Divide and conquer on states lo..hi, whose choices lie in j_lo..j_hi (explicit stack)."""
-    if lo > hi:
-        return
-    stack = np.empty((128, 4), dtype=np.int64)  # depth <= 2 log2(n) + 2 < 128
-    stack[0, 0], stack[0, 1], stack[0, 2], stack[0, 3] = lo, hi, j_lo, j_hi
-    top = 1
-    while top > 0:
-        top -= 1
-        lo, hi, j_lo, j_hi = stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3]
-        mid = (lo + hi) // 2
-        best, best_j = _first_max(grid, beta, v, mid, j_lo, min(mid, j_hi), u)
-        new_v[mid] = best
-        policy[mid] = best_j
-        if mid + 1 <= hi:
-            stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3] = mid + 1, hi, best_j, j_hi
-            top += 1
-        if lo <= mid - 1:
-            stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3] = lo, mid - 1, j_lo, best_j
-            top += 1
-
-
-@njit
-def _step_monotone(grid, beta, v, new_v, policy, u):
-    """One Bellman step by divide and conquer over all states."""
-    n = grid.size
-    _solve_segment(grid, beta, v, new_v, policy, u, 0, n - 1, 0, n - 1)
-
-
-NO_TABLE = np.empty(0)
+# non-decreasing in x on any grid (Topkis), whatever v is: the family's divide and
+# conquer (vfi.family.numba) uses only that, O(n log n) per step, exact. On a uniform grid
+# and a concave v the objective is also concave in the choice, and a scan from the
+# previous state's optimum that stops at the first decrease finds the first maximiser in
+# O(n) amortised; cake eating's own specialisation reads tabulated utilities there.
 
 #: Rounding slack, in units of max|v|, of the concavity check of v0 and of a guess's margin.
 ROUNDING_SLACK = 64 * np.finfo(np.float64).eps
 
-
-@njit
-def _is_concave(v, slack):
-    for j in range(1, v.size - 1):
-        if (v[j + 1] - v[j]) - (v[j] - v[j - 1]) > slack:
-            return False
-    return True
+#: The one exogenous state of cake eating.
+ONE = np.ones((1, 1))
 
 
-@njit
-def _buffers(n, num_iter):
-    """Two value buffers, alternated so that the last step lands in the first and the
-    caller's v is only ever read (one buffer suffices for a single step)."""
-    out = np.empty(n)
-    return out, (np.empty(n) if num_iter > 1 else out)
+def cake_spec(grid, beta):
+    """Cake eating as a member of the savings family: r = x, u = sqrt, one state."""
+    return FamilySpec(grid, grid.reshape(-1, 1), ONE, beta, SQRT, 1.0)
 
 
-@njit
-def _iterate_monotone(grid, beta, v, num_iter):
-    policy = np.empty(grid.size, dtype=np.int64)
-    out, spare = _buffers(grid.size, num_iter)
-    current = v
-    for k in range(num_iter):
-        target = out if (num_iter - k) % 2 == 1 else spare
-        _step_monotone(grid, beta, current, target, policy, NO_TABLE)
-        current = target
-    return current, policy
-
-
-@njit
-def _scan_from(grid, beta, v, i, start):
-    """First maximum over j >= start of a concave objective, three candidates at a time.
-
-    Within a window the first maximum is kept branch-free (the three square roots
-    pipeline); the scan moves on only when the window's last candidate is the best. A
-    bump of size eps that rounding puts on a flat top of curvature c (per grid step) can
-    hide at most 2 eps^2 / c, far below float64's resolution.
-    """
-    x = grid[i]
-    while True:
-        best = np.sqrt(x - grid[start]) + beta * v[start]
-        best_j = start
-        last = min(start + 2, i)
-        for j in range(start + 1, last + 1):
-            candidate = np.sqrt(x - grid[j]) + beta * v[j]
-            if candidate > best:
-                best = candidate
-                best_j = j
-        if best_j < last or last == i:
-            return best, best_j
-        start = last
-
-
-@njit
-def _step_concave_scan(grid, beta, v, new_v, policy):
-    """The concave step: each state scans from the previous state's optimum."""
-    start = 0
-    for i in range(grid.size):
-        new_v[i], policy[i] = _scan_from(grid, beta, v, i, start)
-        start = policy[i]
+def _family_iterate(grid, beta, v, num_iter, algorithm):
+    value, policy, _ = fnb.iterate(cake_spec(grid, beta), v.reshape(-1, 1), num_iter, algorithm)
+    return value.reshape(grid.shape), policy.reshape(grid.shape)
 
 
 @njit
@@ -248,26 +145,26 @@ def _step_concave_table(grid, u, beta, v, new_v, policy):
 def _iterate_concave(grid, beta, v, num_iter, rtol):
     n = grid.size
     uniform = _is_uniform(grid, rtol)
-    policy = np.zeros(n, dtype=np.int64)
-    out, spare = _buffers(n, num_iter)
-    current = v
     # |v_k| <= max|v_0| + max utility / (1 - beta) for every k: one slack serves all steps.
     utility_scale = np.sqrt(grid[-1] - grid[0])
     scale = np.max(np.abs(v)) + utility_scale / (1.0 - beta)
     # On a uniform grid T maps concave v to concave Tv, so checking v0 is enough.
-    concave = uniform and _is_concave(v, ROUNDING_SLACK * max(1.0, scale))
-    tabulated = uniform and _table_error(grid) <= TABLE_RTOL * max(1.0, utility_scale)
+    concave = uniform and fnb.is_concave(grid, v, 0.5 * ROUNDING_SLACK * max(1.0, scale))
+    tabulated = concave and _table_error(grid) <= TABLE_RTOL * max(1.0, utility_scale)
     u = _utility_table(grid) if tabulated else np.empty(0)
+    out, spare = np.empty(n), np.empty(n)
+    policy = np.zeros(n, dtype=np.int64)
+    r, w, hat = grid.reshape(n, 1), np.empty((1, n)), np.empty(n)
+    current = v
     for k in range(num_iter):
-        target = out if (num_iter - k) % 2 == 1 else spare
-        if concave and tabulated:
-            _step_concave_table(grid, u, beta, current, target, policy)
-        elif concave:
-            _step_concave_scan(grid, beta, current, target, policy)
-        else:
-            _step_monotone(grid, beta, current, target, policy, u)
-        current = target
-    return current, policy
+        new = fnb.target(out, spare, k)
+        if tabulated:
+            _step_concave_table(grid, u, beta, current, new, policy)
+        else:  # the family's step: the scan where w is concave, else guided or divided
+            fnb.step(grid, r, ONE, beta, SQRT, 1.0, current.reshape(n, 1), new.reshape(n, 1),
+                     policy.reshape(n, 1), w, hat, fnb.MONOTONE)
+        current = new
+    return fnb.settle(out, spare, num_iter, v), policy
 
 
 #: A grid is uniform when every spacing is within this relative distance of the mean one.
@@ -298,7 +195,7 @@ def is_uniform(grid: np.ndarray, rtol: float = UNIFORM_RTOL) -> bool:
 
 def iterate_monotone(grid, beta, v, num_iter):
     """Divide and conquer over states using the monotone policy: O(n log n) per step, any grid."""
-    return _iterate_monotone(grid, beta, v, num_iter)
+    return _family_iterate(grid, beta, v, num_iter, fnb.DIVIDE)
 
 
 def iterate_concave(grid, beta, v, num_iter):
@@ -311,9 +208,10 @@ def iterate_concave(grid, beta, v, num_iter):
     decrease. On a uniform grid (spacings within ``UNIFORM_RTOL``) T maps concave v to
     concave Tv, so v0 is checked once (concave up to ``ROUNDING_SLACK``). Where the
     grid is uniform to rounding (``TABLE_RTOL``) the search reads tabulated utilities,
-    with no square root, and each value is recomputed exactly once its choice is known;
-    otherwise it takes square roots as it goes. On any other grid, or from a non-concave
-    v0, every step is :func:`iterate_monotone`'s divide and conquer.
+    with no square root, and each value is recomputed exactly once its choice is known.
+    Elsewhere every step is the family's monotone step (``vfi.family.numba.step``): the
+    scan where v is concave, guided by its concave majorant or divide and conquer where
+    it is not.
     """
     return _iterate_concave(grid, beta, v, num_iter, UNIFORM_RTOL)
 
@@ -332,38 +230,11 @@ def evaluate_policy(grid, beta, policy):
     return _evaluate_policy(grid, beta, policy)
 
 
-@njit
-def _upper_hull(v):
-    """Indices of the vertices of the upper concave hull of (k, v_k), k = 0..n-1."""
-    hull = np.empty(v.size, dtype=np.int64)
-    m = 0
-    for k in range(v.size):
-        # Drop the last vertex while it lies on or below the chord to the new point.
-        while m >= 2 and ((v[hull[m - 1]] - v[hull[m - 2]]) * (k - hull[m - 2])
-                          <= (v[k] - v[hull[m - 2]]) * (hull[m - 1] - hull[m - 2])):
-            m -= 1
-        hull[m] = k
-        m += 1
-    return hull[:m]
-
-
-@njit
-def _concave_majorant(v):
-    hull = _upper_hull(v)
-    out = np.empty(v.size)
-    for s in range(hull.size - 1):
-        a, b = hull[s], hull[s + 1]
-        slope = (v[b] - v[a]) / (b - a)
-        out[a] = v[a]
-        for k in range(a + 1, b):
-            out[k] = v[a] + slope * (k - a)
-    out[hull[-1]] = v[hull[-1]]
-    return out
-
-
 def concave_majorant(v):
     """The least concave majorant of v on a uniform grid (the upper hull, interpolated): O(n).
 
     .. math:: \\hat v = \\min \\{ w \\text{ concave} : w \\ge v \\}
     """
-    return _concave_majorant(v)
+    hat = np.empty(v.size)
+    fnb.upper_envelope(np.arange(v.size, dtype=np.float64), v, hat)
+    return hat

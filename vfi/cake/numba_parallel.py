@@ -11,13 +11,14 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from vfi.cake.numba import NO_TABLE, _first_max, _solve_segment
 from vfi.compile_cache import njit
+from vfi.family.numba import divide, first_max, settle, target
+from vfi.family.spec import SQRT
 
 
 @njit(parallel=True)
-def _step_brute(grid, beta, v, new_v, policy):
-    """One brute-force Bellman step, states in parallel.
+def _step_brute(grid, w, new_v, policy):
+    """One brute-force Bellman step (w = beta v), states in parallel.
 
     State i costs i + 1 evaluations, so a static split of 0..n-1 would leave the first
     thread a quarter of the work; iteration k takes the pair (k, n - 1 - k) instead,
@@ -25,22 +26,24 @@ def _step_brute(grid, beta, v, new_v, policy):
     """
     n = grid.size
     for k in numba.prange((n + 1) // 2):
-        new_v[k], policy[k] = _first_max(grid, beta, v, k, 0, k, NO_TABLE)
+        new_v[k], policy[k] = first_max(grid, grid[k], w, SQRT, 1.0, 0, k)
         mirror = n - 1 - k
         if mirror != k:
-            new_v[mirror], policy[mirror] = _first_max(grid, beta, v, mirror, 0, mirror, NO_TABLE)
+            new_v[mirror], policy[mirror] = first_max(grid, grid[mirror], w, SQRT, 1.0, 0,
+                                                      mirror)
 
 
 @njit
 def _iterate_brute(grid, beta, v, num_iter):
     n = grid.size
     policy = np.zeros(n, dtype=np.int64)
-    current = v.copy()
-    new_v = np.empty(n)
-    for _ in range(num_iter):
-        _step_brute(grid, beta, current, new_v, policy)
-        current, new_v = new_v, current
-    return current, policy
+    out, spare = np.empty(n), np.empty(n)
+    current = v
+    for k in range(num_iter):
+        new_v = target(out, spare, k)
+        _step_brute(grid, beta * current, new_v, policy)
+        current = new_v
+    return settle(out, spare, num_iter, v), policy
 
 
 def iterate_brute(grid, beta, v, num_iter):
@@ -78,7 +81,7 @@ SEGMENTS = 64
 
 
 @njit(parallel=True)
-def _split_level(grid, beta, v, new_v, policy, segments):
+def _split_level(grid, w, new_v, policy, segments):
     """Solve the middle state of every segment; return the two halves of each (lo > hi
     marks an empty one)."""
     count = segments.shape[0]
@@ -88,7 +91,7 @@ def _split_level(grid, beta, v, new_v, policy, segments):
         mid = (lo + hi) // 2
         best_j = j_lo
         if lo <= hi:
-            best, best_j = _first_max(grid, beta, v, mid, j_lo, min(mid, j_hi), NO_TABLE)
+            best, best_j = first_max(grid, grid[mid], w, SQRT, 1.0, j_lo, min(mid, j_hi))
             new_v[mid] = best
             policy[mid] = best_j
         halves[2 * s, 0], halves[2 * s, 1] = lo, mid - 1
@@ -104,34 +107,37 @@ def _split_level(grid, beta, v, new_v, policy, segments):
 # numba.set_parallel_chunksize goes through a ctypes pointer, which Numba cannot cache:
 # this kernel and its callers compile in every process (about 1 s; see bench_compile).
 @njit(parallel=True, cache=False)
-def _finish_segments(grid, beta, v, new_v, policy, segments):
+def _finish_segments(grid, w, new_v, policy, segments):
     previous = numba.set_parallel_chunksize(1)  # uneven segments: hand them out one by one
+    n = grid.size
+    r, out, pol = grid.reshape(n, 1), new_v.reshape(n, 1), policy.reshape(n, 1)
     for s in numba.prange(segments.shape[0]):
-        _solve_segment(grid, beta, v, new_v, policy, NO_TABLE, segments[s, 0],
-                       segments[s, 1], segments[s, 2], segments[s, 3])
+        divide(grid, r, w, 0, SQRT, 1.0, out, pol, segments[s, 0], segments[s, 1],
+               segments[s, 2], segments[s, 3])
     numba.set_parallel_chunksize(previous)
 
 
 @njit(cache=False)
-def _step_monotone(grid, beta, v, new_v, policy, num_segments):
+def _step_monotone(grid, w, new_v, policy, num_segments):
     n = grid.size
     segments = np.empty((1, 4), dtype=np.int64)
     segments[0, 0], segments[0, 1], segments[0, 2], segments[0, 3] = 0, n - 1, 0, n - 1
     while segments.shape[0] < num_segments and segments.shape[0] < n:
-        segments = _split_level(grid, beta, v, new_v, policy, segments)
-    _finish_segments(grid, beta, v, new_v, policy, segments)
+        segments = _split_level(grid, w, new_v, policy, segments)
+    _finish_segments(grid, w, new_v, policy, segments)
 
 
 @njit(cache=False)
 def _iterate_monotone(grid, beta, v, num_iter, num_segments):
     n = grid.size
     policy = np.zeros(n, dtype=np.int64)
-    current = v.copy()
-    new_v = np.empty(n)
-    for _ in range(num_iter):
-        _step_monotone(grid, beta, current, new_v, policy, num_segments)
-        current, new_v = new_v, current
-    return current, policy
+    out, spare = np.empty(n), np.empty(n)
+    current = v
+    for k in range(num_iter):
+        new_v = target(out, spare, k)
+        _step_monotone(grid, beta * current, new_v, policy, num_segments)
+        current = new_v
+    return settle(out, spare, num_iter, v), policy
 
 
 def iterate_monotone(grid, beta, v, num_iter):

@@ -13,20 +13,12 @@ registry line each) and the API::
 from __future__ import annotations
 
 from vfi import registry
+from vfi.family import register_variants
 
 PROBLEM = "growth"
 
-# One line per variant: name (backend-algorithm), kernel, optional packages it needs.
-registry.register(PROBLEM, "python-loops", "vfi.growth.python:iterate_loops",
-                  description="pure-Python loops over states and choices")
-registry.register(PROBLEM, "numpy-blocked", "vfi.growth.numpy:iterate_blocked",
-                  description="(capital, state, choice) broadcast in row blocks")
-registry.register(PROBLEM, "numba-brute", "vfi.growth.numba:iterate_brute", requires=("numba",),
-                  description="every feasible choice, first maximiser (the oracle)")
-registry.register(PROBLEM, "numba-monotone", "vfi.growth.numba:iterate_monotone",
-                  requires=("numba",), description="the paper's monotone search, early stop")
-registry.register(PROBLEM, "jax-vmap", "vfi.growth.jax:iterate_vmap", requires=("jax",),
-                  description="brute force vmapped over states, fori_loop, float64")
+register_variants(PROBLEM)
+registry.alias(PROBLEM, "jax-vmap", "jax-blocked")  # its name until the family refactor
 
 from vfi.growth.api import (SOLVE_PREFERENCE, bellman, default_variant, iterate,  # noqa: E402
                             paper_vfi, solve, unavailable_variants, variants)

@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vfi.validation import as_float_array, as_grid, as_unit_interval, as_vector
+from vfi.family.spec import LOG, FamilySpec, as_positive_levels, as_transition, read_only
+from vfi.validation import as_grid, as_unit_interval, as_vector
 
 __all__ = ["StochasticGrowth", "afv2015", "closed_form", "AFV_Z", "AFV_PAPER_P", "AFV_N",
            "afv_grid", "afv_transition"]
@@ -51,33 +52,6 @@ def afv_transition() -> np.ndarray:
     """The paper's P with each row divided by its sum (only the middle row changes)."""
     P = np.array(AFV_PAPER_P)
     return P / P.sum(axis=1, keepdims=True)
-
-#: Rows of P must sum to 1 within this.
-ROW_SUM_TOL = 1e-10
-
-
-def _productivity(z: object) -> np.ndarray:
-    z = as_float_array("z", z, ndim=1)
-    if z.size == 0:
-        raise ValueError("z must not be empty")
-    if np.any(z <= 0):
-        raise ValueError(f"z must be positive, got minimum {z.min()!r}")
-    z.flags.writeable = False
-    return z
-
-
-def _transition(P: object, m: int) -> np.ndarray:
-    P = as_float_array("P", P, ndim=2)
-    if P.shape != (m, m):
-        raise ValueError(f"P must be square and match z: shape ({m}, {m}), got {P.shape}")
-    if np.any(P < 0):
-        raise ValueError("P must be non-negative")
-    worst = float(np.max(np.abs(P.sum(axis=1) - 1.0)))
-    if worst > ROW_SUM_TOL:
-        raise ValueError(f"P rows must sum to 1 within {ROW_SUM_TOL:g}, off by {worst:.3g}")
-    P.flags.writeable = False
-    return P
-
 
 def _check_feasible(grid: np.ndarray, z: np.ndarray, alpha: float) -> None:
     if not grid[0] < z.min() * grid[0] ** alpha:
@@ -119,16 +93,20 @@ class StochasticGrowth:
 
     def __init__(self, grid, z, P, alpha, beta):
         grid = as_grid("grid", grid, positive=True)
-        z = _productivity(z)
-        P = _transition(P, z.size)
+        z = as_positive_levels("z", z)
+        P = as_transition("P", P, z.size, states="z")
         alpha = as_unit_interval("alpha", alpha)
         beta = as_unit_interval("beta", beta)
         _check_feasible(grid, z, alpha)
-        output = grid[:, None] ** alpha * z[None, :]
-        output.flags.writeable = False
+        output = read_only(grid[:, None] ** alpha * z[None, :])
         for name, value in zip(("grid", "z", "P", "alpha", "beta", "output"),
                                (grid, z, P, alpha, beta, output)):
             object.__setattr__(self, name, value)
+
+    @property
+    def spec(self) -> FamilySpec:
+        """The family's arrays: resources z k^alpha, utility (1 - beta) log, c > 0."""
+        return FamilySpec(self.grid, self.output, self.P, self.beta, LOG, 1.0 - self.beta)
 
     @property
     def n(self) -> int:

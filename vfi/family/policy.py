@@ -1,9 +1,9 @@
-r"""The value of a fixed growth policy: sweeps of :math:`T_\sigma`, or its fixed point.
+r"""The value of a fixed policy of a family member: sweeps of :math:`T_\sigma`, or its
+fixed point.
 
 .. math::
 
-    (T_\sigma v)(k_i, z_s) = (1-\beta)\log(y_{is} - k_{\sigma(i,s)})
-                             + \beta \sum_t P_{st}\, v(k_{\sigma(i,s)}, z_t)
+    (T_\sigma v)(i, s) = u(r_{is} - k_{\sigma(i,s)}) + \beta \sum_t P_{st}\, v(\sigma(i,s), t)
 
 is a gather and an m-term expectation per state. Its fixed point :math:`v_\sigma` is
 approached by sweeps; since :math:`T_\sigma` is monotone, a :math:`\beta`-contraction and
@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from vfi.growth import numpy as gnp
+from vfi.family import numpy as fnp
+from vfi.solvers import span_midpoint
 
 #: Sweeps at most in an "exact" evaluation (a guard: the tolerance is normally met first).
 MAX_SWEEPS = 100_000
@@ -32,7 +33,7 @@ def evaluate(model, policy, v, sweeps, tol=None):
 
     Parameters
     ----------
-    model : StochasticGrowth
+    model : a family member (``model.spec``: :class:`vfi.family.spec.FamilySpec`)
     policy : ndarray of int64, shape (n, m)
     v : ndarray of float64, shape (n, m); not modified
     sweeps : int or None
@@ -46,23 +47,21 @@ def evaluate(model, policy, v, sweeps, tol=None):
     if tol is None:
         tol = exact_tolerance(1e-12, float(np.max(np.abs(v))))
     try:
-        from vfi.growth import numba as gnb
+        from vfi.family import numba as fnb
     except ImportError:
         return _evaluate_numpy(model, policy, v, sweeps, tol)
-    return gnb.evaluate(model.grid, model.output, model.P, model.beta, policy, v, sweeps, tol,
-                        MAX_SWEEPS)
+    return fnb.evaluate(model.spec, policy, v, sweeps, tol, MAX_SWEEPS)
 
 
 def _evaluate_numpy(model, policy, v, sweeps, tol):
-    beta = model.beta
-    r = gnp.reward(model.grid, model.output, beta, policy)
-    count = MAX_SWEEPS if sweeps is None else sweeps
-    for _ in range(count):
-        new = gnp.sweep(r, model.P, beta, policy, v)
+    spec = model.spec
+    r = fnp.reward(spec, policy)
+    for _ in range(MAX_SWEEPS if sweeps is None else sweeps):
+        new = fnp.sweep(r, spec.P, spec.beta, policy, v)
         if sweeps is None:
             d = new - v
-            low, high = float(d.min()), float(d.max())
-            if beta / (1.0 - beta) * 0.5 * (high - low) < tol:
-                return new + beta / (1.0 - beta) * 0.5 * (low + high)
+            shift, bound = span_midpoint(float(d.min()), float(d.max()), spec.beta)
+            if bound < tol:
+                return new + shift
         v = new
     return v

@@ -1,0 +1,202 @@
+"""The public API every member of the savings family exposes, written once.
+
+A member module makes one :class:`Member` and binds its methods to module names::
+
+    GROWTH = Member("growth", StochasticGrowth, preference=(...))
+    iterate, bellman, solve = GROWTH.iterate, GROWTH.bellman, GROWTH.solve
+
+A model of a member is a frozen, validated object with ``spec`` (the kernels' arrays),
+``shape`` (n, m), ``grid``, ``beta``, ``initial_value(v0)`` and ``with_grid(grid)``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from vfi import registry, solvers
+from vfi.family import policy as family_policy
+from vfi.validation import as_count, as_positive
+
+#: Warm start: the coarse grid has 1/WARM_RATIO of the points, down to WARM_MIN_POINTS.
+WARM_RATIO, WARM_MIN_POINTS = 10, 100
+
+#: Variants whose steps and the stopping rule sup|V_new - V| < tol run in one compiled
+#: loop (value: whether that loop uses the monotone search).
+COMPILED_STOP = {"numba-monotone": True, "numba-brute": False}
+
+
+def _interpolate(coarse_model, coarse_value, grid):
+    """Linear interpolation of each exogenous state's column onto ``grid`` (same ends)."""
+    return np.stack([np.interp(grid, coarse_model.grid, coarse_value[:, s])
+                     for s in range(coarse_value.shape[1])], axis=1)
+
+
+class Member:
+    """The API of one member: ``problem`` (its registry key), the model class, and the
+    variants tried, in order, when none is named."""
+
+    def __init__(self, problem: str, model_type: type, preference: tuple[str, ...]):
+        self.problem = problem
+        self.model_type = model_type
+        self.preference = preference
+
+    def variants(self) -> list[str]:
+        """Names of the variants that can run in this environment."""
+        return registry.variants(self.problem)
+
+    def unavailable_variants(self) -> dict[str, str]:
+        """``{name: reason}`` for the known variants that cannot run here."""
+        return registry.unavailable_variants(self.problem)
+
+    def default_variant(self) -> str:
+        """The first variant of the member's preference available here."""
+        available = set(self.variants())
+        return next(name for name in self.preference if name in available)
+
+    def model(self, model):
+        if not isinstance(model, self.model_type):
+            raise TypeError(f"model must be a {self.model_type.__module__.rsplit('.', 1)[0]}."
+                            f"{self.model_type.__name__}, got {type(model).__name__}")
+        return model
+
+    def variant_name(self, variant) -> str:
+        """The canonical name of ``variant`` (default: :meth:`default_variant`)."""
+        if variant is None:
+            return self.default_variant()
+        return registry.get_variant(self.problem, variant).name
+
+    def kernel(self, model, variant):
+        """``step(v, num_iter=1) -> (value, policy)`` of the named (or default) variant."""
+        kernel = registry.lookup(self.problem, self.variant_name(variant))
+
+        def step(v, num_iter=1):
+            value, policy = kernel(model.spec, v, num_iter)
+            return np.asarray(value, dtype=np.float64), np.asarray(policy, dtype=np.int64)
+
+        return step
+
+    def iterate(self, model, num_iter, *, variant=None, v0=None, return_policy=False):
+        r"""Apply the Bellman operator ``num_iter`` times from ``v0`` (default 0).
+
+        .. math:: V_{k+1}(i, s) = \max_{j:\, r_{is} - k_j \text{ feasible}} u(r_{is} - k_j)
+                  + \beta \sum_t P_{st} V_k(j, t)
+
+        Parameters
+        ----------
+        model : the member's model class
+        num_iter : int
+            Number of Bellman steps, >= 0 (>= 1 when ``return_policy``).
+        variant : str, optional
+            A name from ``variants()``; default ``default_variant()``.
+        v0 : array_like, optional
+            Shape ``model.shape``, finite; never modified.
+        return_policy : bool
+            Also return the last step's policy: indices into the grid, first maximiser.
+
+        Returns
+        -------
+        value : ndarray of float64, shape ``model.shape``
+        policy : ndarray of int64, same shape, only when ``return_policy``
+        """
+        model = self.model(model)
+        num_iter = as_count("num_iter", num_iter)
+        if return_policy and num_iter == 0:
+            raise ValueError("num_iter must be >= 1 when return_policy=True "
+                             "(the policy is the argmax of the last Bellman step)")
+        v = model.initial_value(v0)
+        step = self.kernel(model, variant)
+        if num_iter == 0:
+            return v
+        value, policy = step(v, num_iter)
+        return (value, policy) if return_policy else value
+
+    def bellman(self, model, v, *, variant=None):
+        """One Bellman step: ``(TV, policy)``, with the checks of :meth:`iterate`."""
+        return self.iterate(model, 1, variant=variant, v0=v, return_policy=True)
+
+    def iterate_until(self, model, *, tol, variant=None, max_iter=10_000, v0=None):
+        """Steps until sup|V_new - V| < tol: ``(value, policy, steps)`` (compiled where the
+        variant allows)."""
+        model = self.model(model)
+        tol = as_positive("tol", tol)
+        max_iter = as_count("max_iter", max_iter, minimum=1)
+        variant = self.variant_name(variant)
+        step = self.kernel(model, variant)  # checks the name and availability
+        v = model.initial_value(v0)
+        if variant in COMPILED_STOP:
+            from vfi.family.numba import iterate_until
+
+            return iterate_until(model.spec, v, tol, max_iter, monotone=COMPILED_STOP[variant])
+        for iteration in range(1, max_iter + 1):
+            new, policy = step(v)
+            if np.max(np.abs(new - v)) < tol:
+                break
+            v = new
+        return new, policy, iteration
+
+    def _warm_start(self, model, **options):
+        """Coarse-to-fine start: solve on a grid WARM_RATIO times coarser, interpolate."""
+        n = model.n // WARM_RATIO
+        if n < WARM_MIN_POINTS:
+            return None
+        coarse = model.with_grid(np.linspace(model.grid[0], model.grid[-1], n))
+        result = self.solve(coarse, warm_start=True, **options)
+        return _interpolate(coarse, result.value, model.grid)
+
+    def solve(self, model, *, tol=1e-8, method="mpi", variant=None, max_iter=10_000, v0=None,
+              sweeps=20, warm_start=False):
+        r"""Solve the Bellman equation to a guaranteed sup-norm error below ``tol``.
+
+        Greedy steps :math:`(TV, \sigma)` are taken by ``variant``; between them ``method``
+        updates V: ``"vfi"`` takes :math:`TV`, ``"howard"`` the value of :math:`\sigma`
+        (sweeps to well under ``tol``), ``"mpi"`` ``sweeps`` applications of
+        :math:`T_\sigma` to :math:`TV`. The stopping rule and ``error_bound`` are the
+        MacQueen-Porteus bounds of :func:`vfi.solvers.solve_fixed_point`, computed from
+        the last greedy step.
+
+        Parameters
+        ----------
+        model : the member's model class
+        tol : float
+            Positive: the guaranteed sup-norm distance to the discrete fixed point.
+        method : {"vfi", "howard", "mpi"}
+        variant : str, optional
+            Default ``default_variant()``.
+        max_iter : int
+            At most this many greedy steps (per grid with ``warm_start``).
+        v0 : array_like, optional
+            Starting value, shape ``model.shape``; default 0 (or the warm start).
+        sweeps : int
+            Evaluation sweeps per improvement for ``"mpi"``.
+        warm_start : bool
+            Start from the solution on a grid 10 times coarser (recursively, down to
+            100 points), linearly interpolated; ignored when ``v0`` is given. The bound
+            is still computed on this grid, so the result is as guaranteed.
+
+        Returns
+        -------
+        vfi.SolveResult
+            ``value`` and ``policy`` of shape ``model.shape``, ``iterations`` (greedy
+            steps on this grid), ``error_bound``, ``converged``.
+        """
+        model = self.model(model)
+        tol = as_positive("tol", tol)
+        if method not in solvers.METHODS:
+            raise ValueError(f"method must be one of {', '.join(solvers.METHODS)}; "
+                             f"got {method!r}")
+        max_iter = as_count("max_iter", max_iter, minimum=1)
+        sweeps = as_count("sweeps", sweeps, minimum=1)
+        variant = self.variant_name(variant)
+        step = self.kernel(model, variant)
+        v = model.initial_value(v0)
+        if v0 is None and warm_start:
+            guess = self._warm_start(model, tol=tol, method=method, variant=variant,
+                                     max_iter=max_iter, sweeps=sweeps)
+            v = v if guess is None else guess
+
+        def evaluate(policy, values, count):
+            scale = float(np.max(np.abs(values)))
+            return family_policy.evaluate(model, policy, values, count,
+                                          family_policy.exact_tolerance(tol, scale))
+
+        return solvers.solve_fixed_point(step, evaluate, v, model.beta, tol=tol, method=method,
+                                         max_iter=max_iter, sweeps=sweeps, variant=variant)

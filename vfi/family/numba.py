@@ -1,0 +1,367 @@
+r"""The savings family's kernels compiled with Numba, written once for every member.
+
+Values and policies have the layout (choice grid, exogenous state), (n, m). The discounted
+expected continuation :math:`w_{sj} = \beta \sum_t P_{st} V(j, t)` is computed once per
+step into one contiguous row per state, which the searches read; the objective of choice
+j in state (i, s) is ``u(r[i, s] - k[j]) + w[s, j]`` (:func:`vfi.family.spec.utility`).
+
+- brute force: every feasible choice, first maximiser (the test oracle);
+- monotone: the first maximiser is non-decreasing in i for any V, so each state starts at
+  the previous state's optimum. Where the row ``w[s]`` is concave in k the objective is
+  concave in the choice, and the search stops at the first decrease. Where it is not (the
+  value of a policy, in Howard or MPI, has a few convex kinks), the stop is decided on the
+  concave majorant of w, which keeps it exact; a row far from concave (an arbitrary v0)
+  gets divide and conquer on the monotone policy, O(n log n).
+
+Every kernel allocates its own scratch and keeps nothing between calls, and all are
+compiled with ``nogil=True``: threads may call them at once.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from vfi.compile_cache import njit
+from vfi.family import spec
+from vfi.solvers import span_midpoint
+
+_utility = njit(spec.utility)
+_feasible = njit(spec.feasible)
+_span_midpoint = njit(span_midpoint)
+
+#: Slack of the concavity check, in ulps of max|w| per unit of inverse grid spacing.
+CONCAVE_SLACK = 16 * np.finfo(np.float64).eps
+
+#: The envelope-guided scan is used while at most 1/ENVELOPE_FRACTION of a row lies
+#: below its concave majorant; beyond that, divide and conquer (O(n log n) whatever w).
+ENVELOPE_FRACTION = 8
+
+#: Algorithms of :func:`step`: every choice; the monotone scan (guided where w is not
+#: concave); divide and conquer on the monotone policy alone.
+BRUTE, MONOTONE, DIVIDE = 0, 1, 2
+
+
+@njit
+def target(out, spare, step):
+    """Step ``step`` of an iteration writes here: the buffers alternate from ``out``."""
+    return out if step % 2 == 0 else spare
+
+
+@njit
+def settle(out, spare, steps, start):
+    """The result of ``steps`` alternating steps, in ``out`` (``start`` when none ran)."""
+    if steps == 0:
+        out[...] = start
+    elif steps % 2 == 0:
+        out[...] = spare
+    return out
+
+
+@njit
+def expect(P, beta, v, w):
+    """w[s, j] = beta * sum_t P[s, t] v[j, t] (one contiguous row per exogenous state)."""
+    n, m = v.shape
+    for j in range(n):
+        for s in range(m):
+            acc = 0.0
+            for t in range(m):
+                acc += P[s, t] * v[j, t]
+            w[s, j] = beta * acc
+
+
+@njit
+def first_max(k, ri, w, kind, param, j_lo, j_hi):
+    """First maximiser of u(ri - k_j) + w_j over feasible j_lo <= j <= j_hi."""
+    best = -np.inf
+    best_j = j_lo
+    j = j_lo
+    while j <= j_hi and _feasible(ri - k[j], kind):
+        candidate = _utility(ri - k[j], kind, param) + w[j]
+        if candidate > best:
+            best = candidate
+            best_j = j
+        j += 1
+    return best, best_j
+
+
+@njit
+def divide(k, r, w, s, kind, param, out, pol, lo, hi, j_lo, j_hi):
+    """Divide and conquer on states lo..hi of column s, choices in j_lo..j_hi (explicit stack)."""
+    if lo > hi:
+        return
+    stack = np.empty((128, 4), dtype=np.int64)  # depth <= 2 log2(n) + 2
+    stack[0, 0], stack[0, 1], stack[0, 2], stack[0, 3] = lo, hi, j_lo, j_hi
+    top = 1
+    while top > 0:
+        top -= 1
+        lo, hi, j_lo, j_hi = stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3]
+        mid = (lo + hi) // 2
+        best, best_j = first_max(k, r[mid, s], w, kind, param, j_lo, j_hi)
+        out[mid, s] = best
+        pol[mid, s] = best_j
+        if mid + 1 <= hi:
+            stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3] = mid + 1, hi, best_j, j_hi
+            top += 1
+        if lo <= mid - 1:
+            stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3] = lo, mid - 1, j_lo, best_j
+            top += 1
+
+
+@njit
+def _brute_column(k, r, w, s, kind, param, out, pol):
+    for i in range(k.size):
+        out[i, s], pol[i, s] = first_max(k, r[i, s], w, kind, param, 0, k.size - 1)
+
+
+@njit
+def max_abs(w):
+    scale = 0.0
+    for j in range(w.size):
+        scale = max(scale, abs(w[j]))
+    return scale
+
+
+@njit
+def is_concave(k, w, tol):
+    """Slopes of w over the grid non-increasing, up to rounding of w's differences:
+    s_j - s_{j-1} <= tol (1/h_{j-1} + 1/h_j), times h_{j-1} h_j."""
+    n = k.size
+    bad = 0  # no early exit: the loop vectorises
+    for j in range(1, n - 1):
+        h0 = k[j] - k[j - 1]
+        h1 = k[j + 1] - k[j]
+        bad |= (w[j + 1] - w[j]) * h0 - (w[j] - w[j - 1]) * h1 > tol * (h0 + h1)
+    return bad == 0
+
+
+@njit
+def _scan_column(k, r, w, s, kind, param, out, pol):
+    """The first-decrease scan: from the previous optimum, right until the objective falls."""
+    n = k.size
+    j = 0
+    for i in range(n):
+        ri = r[i, s]
+        best = _utility(ri - k[j], kind, param) + w[j]
+        while j + 1 < n and _feasible(ri - k[j + 1], kind):
+            candidate = _utility(ri - k[j + 1], kind, param) + w[j + 1]
+            if candidate <= best:
+                break
+            best = candidate
+            j += 1
+        out[i, s] = best
+        pol[i, s] = j
+
+
+@njit
+def upper_envelope(k, w, hat):
+    """hat >= w: the least concave majorant of the points (k_j, w_j).
+
+    Returns how many points lie strictly below it. Hull vertices keep w exactly, and the
+    interpolated values are raised to w where rounding put them below, so that
+    ``f + w <= f + hat`` holds in float64 for any f.
+    """
+    n = k.size
+    hull = np.empty(n, dtype=np.int64)
+    top = 0
+    for j in range(n):
+        while top >= 2:
+            a, b = hull[top - 2], hull[top - 1]
+            if (w[b] - w[a]) * (k[j] - k[a]) > (w[j] - w[a]) * (k[b] - k[a]):
+                break
+            top -= 1
+        hull[top] = j
+        top += 1
+    below = 0
+    for h in range(top - 1):
+        a, b = hull[h], hull[h + 1]
+        hat[a] = w[a]
+        slope = (w[b] - w[a]) / (k[b] - k[a])
+        for j in range(a + 1, b):
+            hat[j] = max(w[a] + slope * (k[j] - k[a]), w[j])
+            below += hat[j] > w[j]
+    hat[hull[top - 1]] = w[hull[top - 1]]
+    return below
+
+
+@njit
+def _envelope_scan_column(k, r, w, s, hat, kind, param, out, pol):
+    """The first-decrease scan made exact for any w, guided by the concave majorant ``hat``.
+
+    The objective g_j = f_j + w_j (f_j = u(r - k_j)) is bounded by the concave
+    g^_j = f_j + hat_j. From the previous state's optimum, move right until g^ has started
+    to fall and is no higher than the best g so far: no later choice can beat it. Where
+    w is concave, hat = w and this is the stop at the first decrease.
+    """
+    n = k.size
+    j = 0
+    for i in range(n):
+        ri = r[i, s]
+        f = _utility(ri - k[j], kind, param)
+        best = f + w[j]
+        best_j = j
+        hat_here = f + hat[j]
+        while j + 1 < n and _feasible(ri - k[j + 1], kind):
+            f = _utility(ri - k[j + 1], kind, param)
+            hat_next = f + hat[j + 1]
+            if hat_next <= best and hat_next <= hat_here:
+                break
+            candidate = f + w[j + 1]
+            if candidate > best:
+                best = candidate
+                best_j = j + 1
+            hat_here = hat_next
+            j += 1
+        out[i, s] = best
+        pol[i, s] = best_j
+        j = best_j
+
+
+@njit
+def step(k, r, P, beta, kind, param, v, out, pol, w, hat, algorithm):
+    """One Bellman step from v into (out, pol); w (m, n) and hat (n,) are scratch."""
+    n, m = v.shape
+    expect(P, beta, v, w)
+    for s in range(m):
+        ws = w[s]
+        if algorithm == BRUTE:
+            _brute_column(k, r, ws, s, kind, param, out, pol)
+        elif algorithm == DIVIDE:
+            divide(k, r, ws, s, kind, param, out, pol, 0, n - 1, 0, n - 1)
+        elif is_concave(k, ws, CONCAVE_SLACK * max(1.0, max_abs(ws))):
+            _scan_column(k, r, ws, s, kind, param, out, pol)
+        elif upper_envelope(k, ws, hat) * ENVELOPE_FRACTION <= n:
+            _envelope_scan_column(k, r, ws, s, hat, kind, param, out, pol)
+        else:
+            divide(k, r, ws, s, kind, param, out, pol, 0, n - 1, 0, n - 1)
+
+
+@njit
+def _sup_distance(a, b):
+    d = 0.0
+    for i in range(a.shape[0]):
+        for s in range(a.shape[1]):
+            d = max(d, abs(a[i, s] - b[i, s]))
+    return d
+
+
+@njit
+def _iterate(k, r, P, beta, kind, param, v, num_iter, stop_below, algorithm):
+    """Up to num_iter steps, stopping early once sup|V_new - V| < stop_below (if > 0)."""
+    n, m = v.shape
+    out, spare = np.empty_like(v), np.empty_like(v)
+    pol = np.zeros(v.shape, dtype=np.int64)
+    w, hat = np.empty((m, n)), np.empty(n)
+    previous = v
+    count = 0
+    while count < num_iter:
+        new = target(out, spare, count)
+        step(k, r, P, beta, kind, param, previous, new, pol, w, hat, algorithm)
+        count += 1
+        done = stop_below > 0.0 and _sup_distance(new, previous) < stop_below
+        previous = new
+        if done:
+            break
+    return settle(out, spare, count, v), pol, count
+
+
+def iterate(spec_, v, num_iter, algorithm, stop_below=0.0):
+    """``(value, policy, steps)`` after up to ``num_iter`` steps of ``algorithm``."""
+    return _iterate(*spec_, v, num_iter, stop_below, algorithm)
+
+
+def iterate_brute(spec_, v, num_iter):
+    """Every feasible choice, first maximiser: O(n^2 m) per step (the oracle)."""
+    value, policy, _ = iterate(spec_, v, num_iter, BRUTE)
+    return value, policy
+
+
+def iterate_monotone(spec_, v, num_iter):
+    """The monotone search with early stop, exact for any V (see the module notes).
+
+    .. math:: \\sigma(i-1, s) \\le \\sigma(i, s) = \\min \\operatorname{argmax}_{j}
+              u(r_{is} - k_j) + w_{sj}
+    """
+    value, policy, _ = iterate(spec_, v, num_iter, MONOTONE)
+    return value, policy
+
+
+def iterate_until(spec_, v, tol, max_iter, monotone=True):
+    """Steps until sup|V_new - V| < tol (the AFV paper's rule): ``(value, policy, steps)``."""
+    return iterate(spec_, v, max_iter, MONOTONE if monotone else BRUTE, tol)
+
+
+# --- policy evaluation -------------------------------------------------------------------
+
+
+@njit
+def _reward(k, r, pol, kind, param):
+    n, m = pol.shape
+    out = np.empty((n, m))
+    for i in range(n):
+        for s in range(m):
+            out[i, s] = _utility(r[i, s] - k[pol[i, s]], kind, param)
+    return out
+
+
+@njit
+def _sweep(reward, P, beta, pol, v, out):
+    """out = T_sigma v: out[i, s] = reward[i, s] + beta sum_t P[s, t] v[pol[i, s], t]."""
+    n, m = reward.shape
+    for i in range(n):
+        for s in range(m):
+            j = pol[i, s]
+            acc = 0.0
+            for t in range(m):
+                acc += P[s, t] * v[j, t]
+            out[i, s] = reward[i, s] + beta * acc
+
+
+@njit
+def _span(a, b):
+    low, high = np.inf, -np.inf
+    for i in range(a.shape[0]):
+        for s in range(a.shape[1]):
+            d = a[i, s] - b[i, s]
+            low = min(low, d)
+            high = max(high, d)
+    return low, high
+
+
+#: Sweeps without a new smallest bound after which an exact evaluation stops: it has hit
+#: float64 rounding.
+STALL_SWEEPS = 32
+
+
+@njit
+def _evaluate(k, r, P, beta, kind, param, pol, v, sweeps, tol, max_sweeps):
+    """``sweeps`` applications of T_sigma, or (sweeps < 0) until the MacQueen-Porteus
+    bound of the evaluation is below tol (or stalls, or max_sweeps): the midpoint."""
+    reward = _reward(k, r, pol, kind, param)
+    out, spare = np.empty_like(v), np.empty_like(v)
+    limit = max_sweeps if sweeps < 0 else sweeps
+    smallest, stalled = np.inf, 0
+    previous = v
+    count = 0
+    while count < limit:
+        new = target(out, spare, count)
+        _sweep(reward, P, beta, pol, previous, new)
+        count += 1
+        if sweeps < 0:
+            low, high = _span(new, previous)
+            shift, bound = _span_midpoint(low, high, beta)
+            stalled = 0 if bound < smallest else stalled + 1
+            smallest = min(smallest, bound)
+            if bound < tol or stalled >= STALL_SWEEPS:
+                new += shift
+                break
+        previous = new
+    return settle(out, spare, count, v)
+
+
+def evaluate(spec_, policy, v, sweeps, tol, max_sweeps):
+    """``sweeps`` applications of :math:`T_\\sigma` to v, or with ``sweeps=None`` its fixed
+    point to within ``tol`` (sup norm), by sweeps and a MacQueen-Porteus midpoint.
+
+    .. math:: (T_\\sigma v)(i, s) = u(r_{is} - k_{\\sigma(i,s)})
+              + \\beta \\sum_t P_{st} v(\\sigma(i,s), t)
+    """
+    return _evaluate(*spec_, policy, v, -1 if sweeps is None else sweeps, tol, max_sweeps)
