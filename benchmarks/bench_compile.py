@@ -28,6 +28,7 @@ class FirstCall:
         skip_unless_runnable("cake", variant)
         if cache == "warm":
             import numpy as np
+
             import vfi
 
             try:

@@ -7,8 +7,14 @@
 - 100 steps at n = 1,000,000: time and peak memory of the fast variants;
 - solve to tol = 1e-10 at n = 1,000,000: time, peak memory and iterations per method.
 """
-from .common import (cake_grid, prepare_cake, seconds_of_one_call, skip_over_budget,
-                     skip_unless_runnable, variant_names)
+from .common import (
+    cake_grid,
+    prepare_cake,
+    seconds_of_one_call,
+    skip_over_budget,
+    skip_unless_runnable,
+    variant_names,
+)
 
 BETA = 0.95
 FAST = [name for name in variant_names("cake")
@@ -106,6 +112,7 @@ class SolveIterations:
 
         if not hasattr(vfi, "solve"):
             raise NotImplementedError("vfi.solve does not exist at this commit")
+        skip_unless_runnable("cake", "numba-concave")
         skip_over_budget("numba-concave", n, 150, budget=30.0)
         self.iterations = vfi.solve(cake_grid(n), BETA, tol=1e-10, method=method).iterations
 

@@ -197,6 +197,7 @@ class GrowthAccuracy:
 
     def track_sup_error_to_closed_form(self, method):
         import numpy as np
+
         from vfi import growth
 
         model, (value, _, _) = self._result(method)

@@ -7,15 +7,15 @@
   optional dependency is missing, or when the case is over the time budget; otherwise
   returns a zero-argument callable, already run once at the timed shapes and dtypes so
   JIT compilation stays out of the timings.
-- ``BUDGET_SECONDS`` and ``estimated_seconds``: the one place that says which sizes a
-  variant is too slow for.
+- ``BUDGET_SECONDS`` and ``estimated_seconds``: which sizes a variant is too slow for,
+  by the cost model of ``vfi/costs.py`` (the one place that holds its numbers).
 - ``cake_grid(n)``: the cached, deterministic grid of the scaling cases.
 """
 from __future__ import annotations
 
 import functools
 import hashlib
-import math
+import importlib.util
 import os
 import sys
 import time
@@ -33,8 +33,6 @@ def _cache_jit_of_old_commits() -> None:
     ``vfi.compile_cache``), so no process can load another source's code. Commits that
     have ``vfi.compile_cache`` are left alone.
     """
-    import importlib.util
-
     spec = importlib.util.find_spec("vfi")
     if spec is None or spec.origin is None or os.environ.get("VFI_JIT_CACHE", "1") == "0":
         return
@@ -73,24 +71,27 @@ BUDGET_SECONDS = 2.0
 #: small so that only cheap cases run and the others record their skip.
 BUDGET_SCALE = float(os.environ.get("VFI_BENCH_BUDGET_SCALE", "1"))
 
-#: Nanoseconds per unit of work, measured on a 2-core x86 machine and rounded up.
-#: Brute force does n^2 / 2 pair evaluations per step; the fast algorithms O(n log n).
-NS_PER_PAIR = {
-    "python-loops": 150.0,
-    "numpy-masked": 40.0,
-    "numpy-broadcast": 12.0,
-    "numba-masked": 6.0,
-    "numba-loops": 4.0,
-    "numba-parallel": 4.0,
-    "jax-vmap": 8.0,
-    "jax-blocked": 10.0,
-    "jax-sharded": 10.0,
-}
-#: Per-state overhead of the per-state formulations (a mask and a NumPy call per state).
-NS_PER_STATE = {"numpy-masked": 6000.0, "numba-masked": 60.0, "python-loops": 200.0}
-#: Per state and log2(n) for the fast algorithms (monotone, concave, policy iteration):
-#: numba-monotone measured at 2 ns, 100 steps at n = 10^6 in about 4 s.
-NS_PER_STATE_FAST = 3.0
+
+def _load_costs():
+    """``vfi/costs.py`` of this checkout, the one cost model of the budgets.
+
+    asv imports the benchmarks from the checkout and ``vfi`` from the commit it measures:
+    loading the checkout's file skips the same cases at every commit, those from before
+    ``vfi.costs`` included. The installed ``vfi.costs`` serves when there is no checkout
+    beside this folder.
+    """
+    path = Path(__file__).resolve().parents[1] / "vfi" / "costs.py"
+    if not path.is_file():
+        from vfi import costs
+
+        return costs
+    spec = importlib.util.spec_from_file_location("_vfi_costs_of_checkout", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+costs = _load_costs()
 
 
 def variant_names(problem: str) -> list[str]:
@@ -104,12 +105,9 @@ def variant_names(problem: str) -> list[str]:
 
 
 def estimated_seconds(variant: str, n: int, num_iter: int) -> float:
-    """A rough cost model: enough to skip hopeless cases, never used as a result."""
-    if variant in NS_PER_PAIR:
-        per_step = NS_PER_PAIR[variant] * n * n / 2 + NS_PER_STATE.get(variant, 0.0) * n
-    else:  # the fast algorithms: O(n log n) or better
-        per_step = NS_PER_STATE_FAST * n * max(1.0, math.log2(n))
-    return per_step * num_iter * 1e-9
+    """A rough cost model (``vfi/costs.py``, cake eating): enough to skip hopeless cases,
+    never used as a result."""
+    return costs.estimated_seconds("cake", variant, n, num_iter)
 
 
 def skip_unless_runnable(problem: str, variant: str) -> None:
@@ -134,7 +132,7 @@ def skip_over_budget(variant: str, n: int, num_iter: int,
                                   f" over the {budget:g} s budget per call")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def cake_grid(n: int, x_min: float = 0.1) -> np.ndarray:
     grid = np.linspace(x_min, 1.0, n)
     grid.flags.writeable = False

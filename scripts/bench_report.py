@@ -67,7 +67,7 @@ def table(results, key):
             params = result.get_result_params(key)
             values = result.get_result_value(key, params)
             return {tuple(ast.literal_eval(p) for p in combo): value
-                    for combo, value in zip(itertools.product(*params), values)
+                    for combo, value in zip(itertools.product(*params), values, strict=True)
                     if value is not None and value == value}
     return {}
 
@@ -138,7 +138,7 @@ def plot_scaling(results, path: Path) -> bool:
     fig, ax = plt.subplots(figsize=(8, 5.5))
     for k, variant in enumerate(variants):
         points = sorted((n, t) for (v, n), t in times.items() if v == variant)
-        ax.loglog(*zip(*points), marker=MARKERS[k % len(MARKERS)], label=variant,
+        ax.loglog(*zip(*points, strict=True), marker=MARKERS[k % len(MARKERS)], label=variant,
                   color=colours.get(variant))
     ax.set_xlabel("grid size n")
     ax.set_ylabel("seconds per 10 Bellman steps (asv median)")
@@ -166,10 +166,10 @@ SECTIONS = (
 
 def print_section(title, header, rows) -> None:
     print(f"\n{title}, asv medians:")
-    widths = [max(len(str(x)) for x in column) for column in zip(header, *rows)]
+    widths = [max(len(str(x)) for x in column) for column in zip(header, *rows, strict=True)]
     for row in (header, *rows):
         print("  ".join(str(x).ljust(w) if i == 0 else str(x).rjust(w)
-                        for i, (x, w) in enumerate(zip(row, widths))))
+                        for i, (x, w) in enumerate(zip(row, widths, strict=True))))
 
 
 def html_section(title, header, rows) -> str:

@@ -38,9 +38,9 @@ import re
 import statistics
 import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -274,7 +274,7 @@ def format_table(records: Sequence[dict], notes: Sequence[str] = ()) -> str:
                      rec["verdict"], note))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     lines = ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) if i < 4 else c.ljust(w)
-                       for i, (c, w) in enumerate(zip(r[:5], widths))) + "  " + r[5]
+                       for i, (c, w) in enumerate(zip(r[:5], widths, strict=True))) + "  " + r[5]
              for r in rows]
     return "\n".join(line.rstrip() for line in lines)
 
@@ -526,7 +526,7 @@ def calibrate_case(case: Case, measure: Measure, runs: int, pairs: int,
     ratio_runs = []
     for _ in range(runs):
         a, b = run_pairs(case, measure, pairs, rng)
-        ratio_runs.append([y / x for x, y in zip(a, b)])
+        ratio_runs.append([y / x for x, y in zip(a, b, strict=True)])
     return ratio_runs
 
 
@@ -558,7 +558,8 @@ def cmd_calibrate(args) -> int:
     path = save_thresholds(machine, found, meta)
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     print()
-    print("\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows))
+    print("\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+                    for r in rows))
     print_others(others)
     print(f"Thresholds: {path} ({len(found)} written); "
           f"calibrate: {time.monotonic() - started:.0f} s wall")

@@ -51,8 +51,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
 
 REPO = Path(__file__).resolve().parents[1]
 REGISTRY_FILE = "vfi/cake/__init__.py"

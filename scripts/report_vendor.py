@@ -53,16 +53,26 @@ VENDOR = {
 
 #: SHA-256 of every vendored file, as fetched from the npm registry (pinned here).
 SHA256 = {
-    "blueimp-md5@2.19.0/js/md5.min.js": "64d7ded388c562e4bde9e58ce205e5fa01b9734fcd434d496eb7b4fbfe9b927d",
-    "bootstrap@3.1.1/dist/css/bootstrap.min.css": "e9503448692b738dd260fbd7f7cabf2e11f09b600fa97e6eb3a56eba5b1a7e9b",
-    "bootstrap@3.1.1/dist/js/bootstrap.min.js": "898d05a17f2cfc5120ddcdba47a885c378c0b466f30f0700e502757e24b403a1",
-    "flot-orderbars@1.0.0/js/jquery.flot.orderBars.js": "39735b4f46f96ff4e082572401f47c55a2767b366fd1d1e821e44a8d830a12bf",
-    "flot@0.8.3/jquery.flot.categories.js": "6e81664b28ea795c734906f4aa15614640a75ac7fbd399a7fb9084040698351a",
-    "flot@0.8.3/jquery.flot.js": "b7b931f273c38b1277b9c6c1f4e05c4ec09885a487bddaf3279e2d7e49a38e12",
-    "flot@0.8.3/jquery.flot.selection.js": "e6c85f6c1ebe4b4da29d8ae238c7c5060283f05f7ef054f6b91817d02c092918",
-    "flot@0.8.3/jquery.flot.time.js": "a582c832adc7138a6b05aaf61f16ebac274701f1be4afea77e739a1c34b9c41a",
-    "jquery@3.3.1/dist/jquery.min.js": "160a426ff2894252cd7cebbdd6d6b7da8fcd319c65b70468f10b6690c45d02ef",
-    "stupid-table-plugin@1.1.3/stupidtable.min.js": "4642380f28ebe9ed7cac251793b281ef8620c4386205d92788f9b12f5cceb4e0",
+    "blueimp-md5@2.19.0/js/md5.min.js":
+        "64d7ded388c562e4bde9e58ce205e5fa01b9734fcd434d496eb7b4fbfe9b927d",
+    "bootstrap@3.1.1/dist/css/bootstrap.min.css":
+        "e9503448692b738dd260fbd7f7cabf2e11f09b600fa97e6eb3a56eba5b1a7e9b",
+    "bootstrap@3.1.1/dist/js/bootstrap.min.js":
+        "898d05a17f2cfc5120ddcdba47a885c378c0b466f30f0700e502757e24b403a1",
+    "flot-orderbars@1.0.0/js/jquery.flot.orderBars.js":
+        "39735b4f46f96ff4e082572401f47c55a2767b366fd1d1e821e44a8d830a12bf",
+    "flot@0.8.3/jquery.flot.categories.js":
+        "6e81664b28ea795c734906f4aa15614640a75ac7fbd399a7fb9084040698351a",
+    "flot@0.8.3/jquery.flot.js":
+        "b7b931f273c38b1277b9c6c1f4e05c4ec09885a487bddaf3279e2d7e49a38e12",
+    "flot@0.8.3/jquery.flot.selection.js":
+        "e6c85f6c1ebe4b4da29d8ae238c7c5060283f05f7ef054f6b91817d02c092918",
+    "flot@0.8.3/jquery.flot.time.js":
+        "a582c832adc7138a6b05aaf61f16ebac274701f1be4afea77e739a1c34b9c41a",
+    "jquery@3.3.1/dist/jquery.min.js":
+        "160a426ff2894252cd7cebbdd6d6b7da8fcd319c65b70468f10b6690c45d02ef",
+    "stupid-table-plugin@1.1.3/stupidtable.min.js":
+        "4642380f28ebe9ed7cac251793b281ef8620c4386205d92788f9b12f5cceb4e0",
 }
 
 #: Folders copied beside a file that refers to them (bootstrap's CSS loads ../fonts/).

@@ -16,8 +16,8 @@ from vfi.cake.jax import iterate_sharded
 from vfi.cake.problem import validate
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from helpers import assert_policies_agree, assert_values_agree  # noqa: E402
-from strategies import betas, grids  # noqa: E402
+from helpers import assert_policies_agree, assert_values_agree
+from strategies import betas, grids
 
 DEVICES = 8
 

@@ -3,12 +3,12 @@ import os
 
 import numpy as np
 import pytest
+from helpers import assert_policies_agree, assert_values_agree
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import betas, grids, num_iters, values
 
 import vfi
-from helpers import assert_policies_agree, assert_values_agree
-from strategies import betas, grids, num_iters, values
 
 REFERENCE = "numpy-masked"
 VARIANTS = vfi.variants()

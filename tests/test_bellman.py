@@ -5,12 +5,12 @@ times the scale of the values involved.
 """
 import numpy as np
 import pytest
+from helpers import RTOL, scale
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import betas, grid_and_value, values
 
 import vfi
-from helpers import RTOL, scale
-from strategies import betas, grid_and_value, values
 
 VARIANTS = vfi.variants()
 

@@ -63,7 +63,8 @@ def quick_run_in_halves(config):
     conf = json.loads(config.read_text())
     commit, runs = head_commit(), []
     for k, regex in enumerate(HALVES):
-        half = dict(conf, results_dir=f"{conf['results_dir']}-{k}", env_dir=f"{conf['env_dir']}-{k}")
+        half = dict(conf, results_dir=f"{conf['results_dir']}-{k}",
+                    env_dir=f"{conf['env_dir']}-{k}")
         path = config.with_name(f"asv-{k}.conf.json")
         path.write_text(json.dumps(half))
         # A HOME each: asv rewrites ~/.asv-machine.json on every run, and two runs at once
@@ -88,7 +89,7 @@ def test_quick_run_of_every_benchmark_has_a_result_or_a_skip(config):
     commit, halves = quick_run_in_halves(config)
     log = "".join(out for _, out, _ in halves)
     expected, keys, failed, ran = set(), set(), [], 0
-    for results_dir, out, code in halves:
+    for results_dir, out, _code in halves:
         assert (Path(results_dir) / "benchmarks.json").is_file(), out[-3000:]
         benchmarks = json.loads((Path(results_dir) / "benchmarks.json").read_text())
         expected |= {name for name in benchmarks if name != "version"}

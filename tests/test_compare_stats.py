@@ -3,6 +3,7 @@
 Each simulated pair shares a heavy-tailed drift factor (the machine slowing down for a
 while) that multiplies its A and B times alike; on top of it each time has its own noise.
 """
+import itertools
 import math
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-import compare_stats as cs  # noqa: E402
+import compare_stats as cs
 
 THRESHOLD = 1.10
 
@@ -145,9 +146,9 @@ def test_threshold_from_aa_bounds_and_growth():
     sigmas = [0.01, 0.2, 0.4, 0.8]
     thresholds = [cs.threshold_from_aa(aa_runs(s)) for s in sigmas]
     assert all(t >= cs.MIN_THRESHOLD for t in thresholds)
-    assert all(x < y for x, y in zip(thresholds[1:], thresholds[2:]))
+    assert all(x < y for x, y in itertools.pairwise(thresholds[1:]))
     assert thresholds[-1] > 1.5
-    for sigma, t in zip(sigmas, thresholds):
+    for sigma, t in zip(sigmas, thresholds, strict=True):
         for run in aa_runs(sigma):
             m = np.exp(np.median(np.log(run)))
             assert 1 / t <= m <= t

@@ -5,12 +5,12 @@ to the monotone divide and conquer otherwise; both paths are driven here on purp
 """
 import numpy as np
 import pytest
+from helpers import assert_policies_agree, assert_values_agree
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import betas, grids
 
 import vfi
-from helpers import assert_policies_agree, assert_values_agree
-from strategies import betas, grids
 
 pytestmark = pytest.mark.skipif("numba-concave" not in vfi.variants(),
                                 reason="numba is not installed (the optional path is "

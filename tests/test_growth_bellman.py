@@ -3,9 +3,9 @@ monotone, a beta-contraction in the sup norm, and T(V + c) = TV + beta c."""
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
+from test_growth_strategies import models, scale
 
 import vfi.growth as growth
-from test_growth_strategies import models, scale
 
 SIZES = st.integers(2, 120)
 

@@ -14,6 +14,10 @@ import vfi.growth as growth
 
 #: Agreement of every variant with numba-brute (relative to max|V|, floor 1).
 RTOL = 1e-10
+#: The default grid sizes and numbers of productivity states of :func:`grids` and
+#: :func:`models` (strategies are immutable, so one of each serves every call).
+SIZES = st.integers(2, 200)
+STATES = st.integers(2, 5)
 
 
 @st.composite
@@ -26,7 +30,7 @@ def transition_matrices(draw, m):
 
 
 @st.composite
-def grids(draw, kss, sizes=st.integers(2, 200)):
+def grids(draw, kss, sizes=SIZES):
     n = draw(sizes)
     low = kss * draw(st.floats(0.2, 0.9))
     high = kss * draw(st.floats(1.1, 3.0))
@@ -37,7 +41,7 @@ def grids(draw, kss, sizes=st.integers(2, 200)):
 
 
 @st.composite
-def models(draw, sizes=st.integers(2, 200), states=st.integers(2, 5)):
+def models(draw, sizes=SIZES, states=STATES):
     m = draw(states)
     alpha = draw(st.floats(0.2, 0.45))
     beta = draw(st.floats(0.8, 0.98))
@@ -84,7 +88,7 @@ def assert_policies_agree(policy, reference, model, v_before, rtol=RTOL):
     maximum of the objective within ``rtol`` (relative to max|v|)."""
     assert policy.shape == reference.shape == model.shape and policy.dtype == np.int64
     tol = 4 * rtol * scale(v_before)
-    for i, s in zip(*np.nonzero(policy != reference)):
+    for i, s in zip(*np.nonzero(policy != reference), strict=True):
         best = max(objective(model, v_before, i, s, j) for j in range(model.n))
         for j in (policy[i, s], reference[i, s]):
             value = objective(model, v_before, i, s, j)

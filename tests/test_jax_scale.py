@@ -8,12 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import assert_policies_agree, assert_values_agree
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import betas, grids
 
 import vfi
-from helpers import assert_policies_agree, assert_values_agree
-from strategies import betas, grids
 
 pytestmark = pytest.mark.skipif("jax-blocked" not in vfi.variants(),
                                 reason="jax is not installed (the optional path is "

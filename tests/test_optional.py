@@ -1,4 +1,5 @@
 """numba and jax are optional: without them `import vfi` works and the variants say why not."""
+import json
 import subprocess
 import sys
 import textwrap
@@ -9,6 +10,7 @@ import vfi
 from vfi import registry
 
 SCRIPT = textwrap.dedent("""
+    import json
     import sys
     for name in {blocked!r}:
         sys.modules[name] = None  # makes `import name` raise ImportError, as if not installed
@@ -28,7 +30,7 @@ SCRIPT = textwrap.dedent("""
             assert "unavailable" in str(exc) and name in str(exc)
         else:
             raise AssertionError(name + " ran without its dependency")
-    print(sorted(missing))
+    print(json.dumps(sorted(missing)))
 """)
 
 
@@ -37,7 +39,7 @@ def test_import_and_listing_without_optional_dependency(blocked):
     result = subprocess.run([sys.executable, "-c", SCRIPT.format(blocked=blocked)],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
-    listed = eval(result.stdout.strip())
+    listed = json.loads(result.stdout)
     expected = sorted(name for name in registry.variants("cake", include_unavailable=True)
                       if set(registry.get_variant("cake", name).requires) & set(blocked))
     assert listed == expected

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import betas, grids, values
 
 import vfi
-from strategies import betas, grids, values
 
 pytestmark = pytest.mark.skipif("numba-parallel" not in vfi.variants(),
                                 reason="numba is not installed (the optional path is "

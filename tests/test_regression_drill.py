@@ -220,9 +220,8 @@ def test_load_process_cannot_outlive_its_lifetime():
 
 
 def test_load_running_stops_it_on_error():
-    with pytest.raises(RuntimeError):
-        with drill.load_running(60, 0.2, 3) as proc:
-            raise RuntimeError("a run failed")
+    with pytest.raises(RuntimeError), drill.load_running(60, 0.2, 3) as proc:
+        raise RuntimeError("a run failed")
     assert proc.poll() is not None
 
 
@@ -292,12 +291,12 @@ def test_drill_loop_on_a_tiny_repo(tiny_repo, tmp_path, monkeypatch, capsys):
     assert data["summary"] == summary(3, 0, 3, 3) and data["exit_status"] == 0
     kinds = [r["kind"] for r in data["runs"]]
     assert sorted(kinds) == [drill.AA] * 3 + [drill.AB] * 3
-    for run, (checked_out, diff) in zip(data["runs"], seen):
+    for run, (checked_out, diff) in zip(data["runs"], seen, strict=True):
         assert checked_out == run["head"]  # compared while the change was checked out
-        changed = [l for l in diff.splitlines() if l.startswith(("+", "-"))
-                   and not l.startswith(("+++", "---"))]
+        changed = [line for line in diff.splitlines() if line.startswith(("+", "-"))
+                   and not line.startswith(("+++", "---"))]
         if run["kind"] == drill.AA:
-            assert all(l == "+" or l.startswith("+#") for l in changed)
+            assert all(line == "+" or line.startswith("+#") for line in changed)
         else:
             assert run["slowed"] in ("fast", "slow") and run["detected"]
     printed = capsys.readouterr().out

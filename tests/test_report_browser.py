@@ -34,7 +34,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-import report_vendor  # noqa: E402
+import report_vendor
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH = "bench_cake.NotebookCase.time_iterate"

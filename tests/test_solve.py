@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import grids
 
 import vfi
 from vfi.cake.policy import evaluate_doubling, evaluate_exact, evaluate_sweeps
-from strategies import grids
 
 METHODS = ["vfi", "howard", "mpi"]
 SOLVE_VARIANTS = [v for v in ("numpy-broadcast", "numba-monotone", "numba-concave")

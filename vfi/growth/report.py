@@ -17,8 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
+from vfi import costs
 from vfi.growth import api
 from vfi.growth.model import AFV_N, afv2015
+
+PROBLEM = "growth"
 
 CPP_SOURCE = Path(__file__).resolve().parents[2] / "cpp" / "afv.cpp"
 
@@ -27,11 +30,12 @@ CPP_SOURCE = Path(__file__).resolve().parents[2] / "cpp" / "afv.cpp"
 METHODS = ("paper", "vfi", "howard", "mpi", "howard+c2f", "mpi+c2f")
 
 #: Rough cost model, to skip hopeless rows (never reported as a result): greedy steps per
-#: method on the paper's case, and seconds per (state, choice) pair or per state.
+#: method on the paper's case, times the seconds of a step from :mod:`vfi.costs`.
 STEPS = {"paper": 257, "vfi": 160, "howard": 30, "mpi": 12, "howard+c2f": 3, "mpi+c2f": 3}
-SECONDS_PER_PAIR = {"python-loops": 3e-7, "numpy-blocked": 1.5e-8, "numba-brute": 8e-9,
-                    "jax-vmap": 1.5e-8}
-SECONDS_PER_STATE = 3e-8
+#: Seconds per (state, choice) pair of the brute-force variants, and per state of the
+#: monotone ones: read from :mod:`vfi.costs`, which holds the numbers.
+SECONDS_PER_PAIR = costs.brute_force_variants(PROBLEM)
+SECONDS_PER_STATE = costs.cost(PROBLEM, "numba-monotone").pair
 
 
 class CppUnavailable(RuntimeError):
@@ -71,10 +75,11 @@ def seconds_per_step(variant: str, n: int, m: int = 5) -> float:
     r"""The cost model's seconds of one Bellman step on n capital points and m states.
 
     .. math:: c_{pair} \, n^2 m / 2 \text{ (brute force)} \quad \text{or} \quad
-              c_{state} \, n m \text{ (monotone)}
+              c_{pair} \, n m \text{ (monotone)}
+
+    with the constants of :mod:`vfi.costs` (problem ``"growth"``).
     """
-    return (SECONDS_PER_PAIR[variant] * n * n * m / 2 if variant in SECONDS_PER_PAIR
-            else SECONDS_PER_STATE * n * m)
+    return costs.seconds_per_step(PROBLEM, variant, n, m)
 
 
 def estimated_seconds(variant: str, method: str, n: int, m: int = 5) -> float:
@@ -136,7 +141,8 @@ def skipped_row(variant, method, forecast, budget) -> Row:
 
 def is_estimable(row: Row) -> bool:
     """A skipped paper row of a brute-force variant, whose cost is quadratic in n."""
-    return bool(row.skipped) and row.method == "paper" and row.variant in SECONDS_PER_PAIR
+    return (bool(row.skipped) and row.method == "paper"
+            and costs.is_brute_force(PROBLEM, row.variant))
 
 
 def paper_iterations(rows) -> int:
