@@ -34,3 +34,34 @@ def test_lookup_unknown_name_and_wrong_type():
         registry.lookup("cake", "nope-nope")
     with pytest.raises(ValueError, match="variant must be one of"):
         registry.lookup("cake", 42)
+
+
+def test_every_kernel_has_its_problems_declared_signature():
+    """Kernel signatures are stated once (registry.CakeKernel, registry.FamilyKernel)."""
+    import vfi  # noqa: F401  (registers every problem)
+
+    assert {"cake", "growth", "savings"} <= set(registry.problems())
+    for problem in registry.problems():
+        protocol = registry.kernel_protocol(problem)
+        for name in registry.variants(problem):
+            kernel = registry.lookup(problem, name)
+            assert registry.signature_matches(problem, kernel), \
+                f"{problem} {name}: {kernel.__name__} does not match {protocol.__name__}"
+
+
+def test_signature_check_can_fail():
+    def wrong(grid, v, num_iter):
+        return v, v
+
+    assert not registry.signature_matches("cake", wrong)
+    assert not registry.signature_matches("growth", wrong)
+
+
+def test_alias_names_the_renamed_variant():
+    import vfi.growth  # noqa: F401
+
+    assert registry.lookup("growth", "jax-vmap") is registry.lookup("growth", "jax-blocked") \
+        or "jax-blocked" not in registry.variants("growth")
+    assert "jax-vmap" not in registry.variants("growth", include_unavailable=True)
+    with pytest.raises(ValueError, match="variant must be one of"):
+        registry.alias("growth", "old-name", "no-such-variant")

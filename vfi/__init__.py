@@ -1,6 +1,7 @@
 """vfi: value function iteration in Python, every way of writing it, measured.
 
-The public API for the first problem, cake eating::
+The public API for cake eating (the first member of the savings family, :mod:`vfi.family`;
+the others are :mod:`vfi.growth` and :mod:`vfi.savings`)::
 
     vfi.iterate(grid, beta, num_iter, variant="numpy-masked", v0=None, return_policy=False)
     vfi.bellman(grid, beta, v, variant=...)          # one step: (Tv, policy)
@@ -12,13 +13,23 @@ The public API for the first problem, cake eating::
 Kernels live per problem and backend (``vfi/cake/numba.py``, ...) and are found
 through :mod:`vfi.registry`; numba and jax are optional and imported lazily.
 """
-from vfi.cake import (DEFAULT_VARIANT, CakeEating, bellman, closed_form, iterate, solve,
-                      unavailable_variants, validate, variants)
+from vfi import growth, savings  # the savings family's other members, by name
+from vfi.cake import (
+    DEFAULT_VARIANT,
+    CakeEating,
+    bellman,
+    closed_form,
+    iterate,
+    solve,
+    unavailable_variants,
+    validate,
+    variants,
+)
 from vfi.registry import VariantUnavailable
-from vfi import growth  # noqa: E402  (registers the growth variants)
 from vfi.solvers import ConvergenceWarning, SolveResult
 
 __version__ = "0.1.0"
 
-__all__ = ["iterate", "bellman", "solve", "SolveResult", "ConvergenceWarning", "variants", "unavailable_variants", "closed_form", "validate",
-           "CakeEating", "VariantUnavailable", "DEFAULT_VARIANT"]
+__all__ = ["iterate", "bellman", "solve", "SolveResult", "ConvergenceWarning", "variants",
+           "unavailable_variants", "closed_form", "validate", "CakeEating", "VariantUnavailable",
+           "DEFAULT_VARIANT", "growth", "savings"]

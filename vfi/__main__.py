@@ -144,7 +144,50 @@ def add_afv(subparsers):
     parser.set_defaults(handler=lambda args: run_afv(args, parser))
 
 
-COMMANDS = [add_solve, add_variants, add_afv]
+def run_savings(args, parser):
+    import time
+
+    from vfi import savings
+
+    try:
+        model = savings.quantecon(w_max=args.w_max, w_size=args.w_size, y_size=args.y_size)
+    except ImportError as exc:
+        parser.error(str(exc))
+    except (TypeError, ValueError) as exc:
+        parser.error(str(exc))
+    options = {} if args.method is None else {"method": args.method}
+    start = time.perf_counter()
+    try:
+        result = savings.solve(model, tol=args.tol, variant=args.variant, **options)
+    except (TypeError, ValueError) as exc:
+        parser.error(str(exc))
+    seconds = time.perf_counter() - start
+    print(f"optimal savings (QuantEcon): {model.n} wealth points x {model.m} income states, "
+          f"R={model.R:g}, beta={model.beta:g}, gamma={model.gamma:g}")
+    print(f"{result.method} with {result.variant}: {result.iterations} iterations, "
+          f"error bound {result.error_bound:.2e}, converged {result.converged}, "
+          f"{seconds * 1e3:.1f} ms (first call includes compiling)")
+    middle = model.m // 2
+    print(f"next wealth at w = {model.grid[-1]:g}, median income: "
+          f"{model.grid[result.policy[-1, middle]]:.4f}")
+    return 0 if result.converged else 1
+
+
+def add_savings(subparsers):
+    from vfi.solvers import METHODS
+
+    parser = subparsers.add_parser("savings", help="QuantEcon's optimal savings model, solved to "
+                                                   "a guaranteed tolerance")
+    parser.add_argument("--w-max", type=float, default=5.0, help="largest wealth (default 5)")
+    parser.add_argument("--w-size", type=int, default=150, help="wealth points (default 150)")
+    parser.add_argument("--y-size", type=int, default=100, help="income states (default 100)")
+    parser.add_argument("--method", choices=METHODS, default=None, help="default: fastest")
+    parser.add_argument("--variant", default=None, help="default: fastest available")
+    parser.add_argument("--tol", type=float, default=1e-8)
+    parser.set_defaults(handler=lambda args: run_savings(args, parser))
+
+
+COMMANDS = [add_solve, add_variants, add_afv, add_savings]
 
 
 def main(argv=None) -> int:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import functools
 import importlib
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -69,7 +70,7 @@ class VariantUnavailable(RuntimeError):
     """A known variant whose optional dependency is missing in this environment."""
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _import_failure(module: str) -> str | None:
     """Why ``module`` cannot be imported here, or None when it can."""
     try:

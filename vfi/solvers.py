@@ -22,13 +22,13 @@ Methods
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
 __all__ = ["SolveResult", "ConvergenceWarning", "METHODS", "solve_fixed_point",
-           "macqueen_porteus", "span_midpoint"]
+           "macqueen_porteus", "span_midpoint", "result"]
 
 METHODS = ("vfi", "howard", "mpi")
 
@@ -97,17 +97,25 @@ def solve_fixed_point(bellman: Callable, evaluate: Callable, v0: np.ndarray, bet
         ``max_iter`` greedy steps did not bring the bound below ``tol``.
     """
     v = v0
-    for iteration in range(1, max_iter + 1):
+    for iteration in range(1, max_iter + 1):  # noqa: B007  (read after the loop)
         tv, policy = bellman(v)
         value, bound = macqueen_porteus(v, tv, beta)
         if bound < tol:
-            return SolveResult(value, policy, iteration, bound, True, method, variant)
+            break
         if method == "vfi":
             v = tv
         elif method == "howard":
             v = evaluate(policy, tv, None)
         else:
             v = evaluate(policy, tv, sweeps)
-    warnings.warn(f"{method} did not reach tol={tol:g} in max_iter={max_iter} greedy steps "
-                  f"(error bound {bound:.3g})", ConvergenceWarning, stacklevel=3)
-    return SolveResult(value, policy, max_iter, bound, False, method, variant)
+    return result(value, policy, iteration, bound, tol=tol, method=method, variant=variant)
+
+
+def result(value, policy, iterations, bound, *, tol, method, variant) -> SolveResult:
+    """The :class:`SolveResult`; ``converged`` is ``bound < tol``, and a
+    :class:`ConvergenceWarning` is issued when it is not."""
+    converged = bool(bound < tol)
+    if not converged:
+        warnings.warn(f"{method} did not reach tol={tol:g} in max_iter={iterations} greedy "
+                      f"steps (error bound {bound:.3g})", ConvergenceWarning, stacklevel=4)
+    return SolveResult(value, policy, iterations, float(bound), converged, method, variant)

@@ -182,7 +182,7 @@ def _is_uniform(grid, rtol):
     if n < 3:
         return True
     mean = (grid[-1] - grid[0]) / (n - 1)
-    for i in range(n - 1):
+    for i in range(n - 1):  # noqa: SIM110  (a loop numba compiles; no generator)
         if abs((grid[i + 1] - grid[i]) - mean) > rtol * mean:
             return False
     return True

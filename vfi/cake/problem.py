@@ -66,7 +66,8 @@ def validate(grid: object, beta: object) -> CakeEating:
 
 
 def closed_form(grid: object, beta: object) -> np.ndarray:
-    """The continuous problem's value :math:`\\sqrt{(x - x_{\\min}) / (1 - \\beta^2)}` on ``grid``."""
+    """The continuous problem's value on ``grid``:
+    :math:`\\sqrt{(x - x_{\\min}) / (1 - \\beta^2)}`."""
     problem = validate(grid, beta)
     return np.sqrt((problem.grid - problem.grid[0]) / (1.0 - problem.beta ** 2))
 

@@ -2,8 +2,8 @@
 
 A member module makes one :class:`Member` and binds its methods to module names::
 
-    GROWTH = Member("growth", StochasticGrowth, preference=(...))
-    iterate, bellman, solve = GROWTH.iterate, GROWTH.bellman, GROWTH.solve
+    GROWTH = Member("growth", StochasticGrowth)
+    variants, unavailable_variants, default_variant, iterate, bellman, solve = GROWTH.api()
 
 A model of a member is a frozen, validated object with ``spec`` (the kernels' arrays),
 ``shape`` (n, m), ``grid``, ``beta``, ``initial_value(v0)`` and ``with_grid(grid)``.
@@ -15,6 +15,9 @@ import numpy as np
 from vfi import registry, solvers
 from vfi.family import policy as family_policy
 from vfi.validation import as_count, as_positive
+
+#: Variants tried, in order, when none is named (a member may pass its own).
+PREFERENCE = ("numba-monotone", "numba-brute", "jax-blocked", "numpy-blocked", "python-loops")
 
 #: Warm start: the coarse grid has 1/WARM_RATIO of the points, down to WARM_MIN_POINTS.
 WARM_RATIO, WARM_MIN_POINTS = 10, 100
@@ -34,10 +37,16 @@ class Member:
     """The API of one member: ``problem`` (its registry key), the model class, and the
     variants tried, in order, when none is named."""
 
-    def __init__(self, problem: str, model_type: type, preference: tuple[str, ...]):
+    def __init__(self, problem: str, model_type: type, preference: tuple[str, ...] = PREFERENCE):
         self.problem = problem
         self.model_type = model_type
         self.preference = preference
+
+    def api(self):
+        """``(variants, unavailable_variants, default_variant, iterate, bellman, solve)``,
+        for a member module to bind to its public names."""
+        return (self.variants, self.unavailable_variants, self.default_variant, self.iterate,
+                self.bellman, self.solve)
 
     def variants(self) -> list[str]:
         """Names of the variants that can run in this environment."""
@@ -126,7 +135,7 @@ class Member:
             from vfi.family.numba import iterate_until
 
             return iterate_until(model.spec, v, tol, max_iter, monotone=COMPILED_STOP[variant])
-        for iteration in range(1, max_iter + 1):
+        for iteration in range(1, max_iter + 1):  # noqa: B007  (read after the loop)
             new, policy = step(v)
             if np.max(np.abs(new - v)) < tol:
                 break
@@ -192,6 +201,14 @@ class Member:
             guess = self._warm_start(model, tol=tol, method=method, variant=variant,
                                      max_iter=max_iter, sweeps=sweeps)
             v = v if guess is None else guess
+        if variant in COMPILED_STOP:  # the same loop, compiled with the steps
+            from vfi.family import numba as fnb
+
+            value, policy, iterations, bound = fnb.solve(
+                model.spec, v, tol, solvers.METHODS.index(method), sweeps, max_iter,
+                COMPILED_STOP[variant], family_policy.MAX_SWEEPS)
+            return solvers.result(value, policy, iterations, bound, tol=tol, method=method,
+                                  variant=variant)
 
         def evaluate(policy, values, count):
             scale = float(np.max(np.abs(values)))

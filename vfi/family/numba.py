@@ -21,11 +21,11 @@ from __future__ import annotations
 import numpy as np
 
 from vfi.compile_cache import njit
-from vfi.family import spec
+from vfi.family import spec as family_spec
 from vfi.solvers import span_midpoint
 
-_utility = njit(spec.utility)
-_feasible = njit(spec.feasible)
+_utility = njit(family_spec.utility)
+_feasible = njit(family_spec.feasible)
 _span_midpoint = njit(span_midpoint)
 
 #: Slack of the concavity check, in ulps of max|w| per unit of inverse grid spacing.
@@ -58,14 +58,22 @@ def settle(out, spare, steps, start):
 
 @njit
 def expect(P, beta, v, w):
-    """w[s, j] = beta * sum_t P[s, t] v[j, t] (one contiguous row per exogenous state)."""
+    """w[s, j] = beta * sum_t P[s, t] v[j, t] (one contiguous row per exogenous state).
+
+    The sum runs over t in order for every (s, j), with the s loop innermost over a
+    contiguous copy of P's columns, so that it vectorises.
+    """
     n, m = v.shape
+    columns = np.ascontiguousarray(P.T)
+    acc = np.empty(m)
     for j in range(n):
+        acc[:] = 0.0
+        for t in range(m):
+            vjt = v[j, t]
+            for s in range(m):
+                acc[s] += columns[t, s] * vjt
         for s in range(m):
-            acc = 0.0
-            for t in range(m):
-                acc += P[s, t] * v[j, t]
-            w[s, j] = beta * acc
+            w[s, j] = beta * acc[s]
 
 
 @njit
@@ -263,30 +271,30 @@ def _iterate(k, r, P, beta, kind, param, v, num_iter, stop_below, algorithm):
     return settle(out, spare, count, v), pol, count
 
 
-def iterate(spec_, v, num_iter, algorithm, stop_below=0.0):
+def iterate(spec, v, num_iter, algorithm, stop_below=0.0):
     """``(value, policy, steps)`` after up to ``num_iter`` steps of ``algorithm``."""
-    return _iterate(*spec_, v, num_iter, stop_below, algorithm)
+    return _iterate(*spec, v, num_iter, stop_below, algorithm)
 
 
-def iterate_brute(spec_, v, num_iter):
+def iterate_brute(spec, v, num_iter):
     """Every feasible choice, first maximiser: O(n^2 m) per step (the oracle)."""
-    value, policy, _ = iterate(spec_, v, num_iter, BRUTE)
+    value, policy, _ = iterate(spec, v, num_iter, BRUTE)
     return value, policy
 
 
-def iterate_monotone(spec_, v, num_iter):
+def iterate_monotone(spec, v, num_iter):
     """The monotone search with early stop, exact for any V (see the module notes).
 
     .. math:: \\sigma(i-1, s) \\le \\sigma(i, s) = \\min \\operatorname{argmax}_{j}
               u(r_{is} - k_j) + w_{sj}
     """
-    value, policy, _ = iterate(spec_, v, num_iter, MONOTONE)
+    value, policy, _ = iterate(spec, v, num_iter, MONOTONE)
     return value, policy
 
 
-def iterate_until(spec_, v, tol, max_iter, monotone=True):
+def iterate_until(spec, v, tol, max_iter, monotone=True):
     """Steps until sup|V_new - V| < tol (the AFV paper's rule): ``(value, policy, steps)``."""
-    return iterate(spec_, v, max_iter, MONOTONE if monotone else BRUTE, tol)
+    return iterate(spec, v, max_iter, MONOTONE if monotone else BRUTE, tol)
 
 
 # --- policy evaluation -------------------------------------------------------------------
@@ -303,16 +311,14 @@ def _reward(k, r, pol, kind, param):
 
 
 @njit
-def _sweep(reward, P, beta, pol, v, out):
-    """out = T_sigma v: out[i, s] = reward[i, s] + beta sum_t P[s, t] v[pol[i, s], t]."""
+def _sweep(reward, P, beta, pol, v, out, w):
+    """out = T_sigma v: out[i, s] = reward[i, s] + beta sum_t P[s, t] v[pol[i, s], t],
+    through the expectation w of every choice (w is scratch, (m, n))."""
     n, m = reward.shape
+    expect(P, beta, v, w)
     for i in range(n):
         for s in range(m):
-            j = pol[i, s]
-            acc = 0.0
-            for t in range(m):
-                acc += P[s, t] * v[j, t]
-            out[i, s] = reward[i, s] + beta * acc
+            out[i, s] = reward[i, s] + w[s, pol[i, s]]
 
 
 @njit
@@ -337,13 +343,14 @@ def _evaluate(k, r, P, beta, kind, param, pol, v, sweeps, tol, max_sweeps):
     bound of the evaluation is below tol (or stalls, or max_sweeps): the midpoint."""
     reward = _reward(k, r, pol, kind, param)
     out, spare = np.empty_like(v), np.empty_like(v)
+    w = np.empty((v.shape[1], v.shape[0]))
     limit = max_sweeps if sweeps < 0 else sweeps
     smallest, stalled = np.inf, 0
     previous = v
     count = 0
     while count < limit:
         new = target(out, spare, count)
-        _sweep(reward, P, beta, pol, previous, new)
+        _sweep(reward, P, beta, pol, previous, new, w)
         count += 1
         if sweeps < 0:
             low, high = _span(new, previous)
@@ -357,11 +364,61 @@ def _evaluate(k, r, P, beta, kind, param, pol, v, sweeps, tol, max_sweeps):
     return settle(out, spare, count, v)
 
 
-def evaluate(spec_, policy, v, sweeps, tol, max_sweeps):
+def evaluate(spec, policy, v, sweeps, tol, max_sweeps):
     """``sweeps`` applications of :math:`T_\\sigma` to v, or with ``sweeps=None`` its fixed
     point to within ``tol`` (sup norm), by sweeps and a MacQueen-Porteus midpoint.
 
     .. math:: (T_\\sigma v)(i, s) = u(r_{is} - k_{\\sigma(i,s)})
               + \\beta \\sum_t P_{st} v(\\sigma(i,s), t)
     """
-    return _evaluate(*spec_, policy, v, -1 if sweeps is None else sweeps, tol, max_sweeps)
+    return _evaluate(*spec, policy, v, -1 if sweeps is None else sweeps, tol, max_sweeps)
+
+
+# --- solving to a tolerance, the whole loop compiled ---------------------------------------
+
+#: Methods of :func:`solve`, numbered as in :data:`vfi.solvers.METHODS`.
+VFI, HOWARD, MPI = 0, 1, 2
+
+
+@njit
+def _max_abs_2d(a):
+    scale = 0.0
+    for i in range(a.shape[0]):
+        for s in range(a.shape[1]):
+            scale = max(scale, abs(a[i, s]))
+    return scale
+
+
+@njit
+def _solve(k, r, P, beta, kind, param, v0, tol, method, sweeps, max_iter, algorithm,
+           max_sweeps):
+    """:func:`vfi.solvers.solve_fixed_point` with every step compiled: the same greedy
+    steps, MacQueen-Porteus midpoint and bound (rounding term included), updates and
+    Howard evaluation tolerance (:func:`vfi.family.policy.exact_tolerance`)."""
+    n, m = v0.shape
+    eps = np.finfo(np.float64).eps
+    v = v0.copy()
+    tv = np.empty_like(v0)
+    pol = np.zeros(v0.shape, dtype=np.int64)
+    w, hat = np.empty((m, n)), np.empty(n)
+    for iteration in range(1, max_iter + 1):
+        step(k, r, P, beta, kind, param, v, tv, pol, w, hat, algorithm)
+        low, high = _span(tv, v)
+        shift, bound = _span_midpoint(low, high, beta)
+        bound += 2.0 * eps * _max_abs_2d(tv) / (1.0 - beta)
+        if bound < tol or iteration == max_iter:
+            return tv + shift, pol, iteration, bound
+        if method == VFI:
+            v[...] = tv
+        elif method == HOWARD:
+            precision = max(1e-3 * tol, 1e3 * eps * max(1.0, _max_abs_2d(tv)))
+            v = _evaluate(k, r, P, beta, kind, param, pol, tv, -1, precision, max_sweeps)
+        else:
+            v = _evaluate(k, r, P, beta, kind, param, pol, tv, sweeps, 0.0, 0)
+    return tv, pol, 0, np.inf  # not reached: max_iter >= 1
+
+
+def solve(spec, v0, tol, method, sweeps, max_iter, monotone, max_sweeps):
+    """``(value, policy, iterations, error_bound)`` of the compiled solve loop."""
+    return _solve(*spec, v0, tol, method, sweeps, max_iter, MONOTONE if monotone else BRUTE,
+                  max_sweeps)

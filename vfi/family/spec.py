@@ -23,10 +23,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from vfi.validation import as_float_array
+from vfi.validation import as_float_array, as_vector
 
-__all__ = ["FamilySpec", "SQRT", "LOG", "CRRA", "UTILITY_NAMES", "utility", "feasible",
-           "as_transition", "as_positive_levels", "ROW_SUM_TOL"]
+__all__ = ["FamilySpec", "GridModel", "read_only", "SQRT", "LOG", "CRRA", "UTILITY_NAMES",
+           "utility", "feasible", "as_transition", "as_positive_levels", "ROW_SUM_TOL"]
 
 #: Utility kinds: ``sqrt(c)``; ``param * log(c)``; ``c**(1 - param) / (1 - param)``.
 SQRT, LOG, CRRA = 0, 1, 2
@@ -101,6 +101,34 @@ def as_positive_levels(name: str, levels: object) -> np.ndarray:
         raise ValueError(f"{name} must be positive, got minimum {levels.min()!r}")
     levels.flags.writeable = False
     return levels
+
+
+class GridModel:
+    """What the family's API reads from a member's model besides ``spec``: a frozen
+    dataclass with ``grid`` and ``P`` mixes this in."""
+
+    @property
+    def n(self) -> int:
+        return self.grid.size
+
+    @property
+    def m(self) -> int:
+        return self.P.shape[0]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.n, self.m)
+
+    def initial_value(self, v0: object = None) -> np.ndarray:
+        """A fresh float64 (n, m) start: zeros by default, else a checked copy of v0."""
+        if v0 is None:
+            return np.zeros(self.shape)
+        return as_vector("v0", v0, self.shape)
+
+    def _freeze(self, **fields) -> None:
+        """Set the validated fields of the frozen dataclass."""
+        for name, value in fields.items():
+            object.__setattr__(self, name, value)
 
 
 def read_only(array: np.ndarray) -> np.ndarray:

@@ -20,8 +20,16 @@ PROBLEM = "growth"
 register_variants(PROBLEM)
 registry.alias(PROBLEM, "jax-vmap", "jax-blocked")  # its name until the family refactor
 
-from vfi.growth.api import (SOLVE_PREFERENCE, bellman, default_variant, iterate,  # noqa: E402
-                            paper_vfi, solve, unavailable_variants, variants)
+from vfi.growth.api import (  # noqa: E402
+                            SOLVE_PREFERENCE,
+                            bellman,
+                            default_variant,
+                            iterate,
+                            paper_vfi,
+                            solve,
+                            unavailable_variants,
+                            variants,
+)
 from vfi.growth.model import StochasticGrowth, afv2015, closed_form  # noqa: E402
 
 __all__ = ["StochasticGrowth", "afv2015", "closed_form", "iterate", "bellman", "solve",

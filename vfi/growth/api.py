@@ -1,20 +1,17 @@
 """The growth model's API: the family's (:mod:`vfi.family.api`), plus the paper's rule."""
 from __future__ import annotations
 
-from vfi.family.api import Member
+from vfi.family.api import PREFERENCE, Member
 from vfi.growth.model import StochasticGrowth
 from vfi.validation import as_positive
 
 PROBLEM = "growth"
 
-#: Variants tried, in order, when none is named.
-SOLVE_PREFERENCE = ("numba-monotone", "numba-brute", "jax-blocked", "numpy-blocked",
-                    "python-loops")
+#: Variants tried, in order, when none is named: the family's.
+SOLVE_PREFERENCE = PREFERENCE
 
 GROWTH = Member(PROBLEM, StochasticGrowth, SOLVE_PREFERENCE)
-variants, unavailable_variants = GROWTH.variants, GROWTH.unavailable_variants
-default_variant = GROWTH.default_variant
-iterate, bellman, solve = GROWTH.iterate, GROWTH.bellman, GROWTH.solve
+variants, unavailable_variants, default_variant, iterate, bellman, solve = GROWTH.api()
 
 
 def paper_vfi(model, *, tol=1e-7, variant=None, max_iter=10_000):

@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vfi.family.spec import LOG, FamilySpec, as_positive_levels, as_transition, read_only
-from vfi.validation import as_grid, as_unit_interval, as_vector
+from vfi.family.spec import LOG, FamilySpec, GridModel, as_positive_levels, as_transition, read_only
+from vfi.validation import as_grid, as_unit_interval
 
 __all__ = ["StochasticGrowth", "afv2015", "closed_form", "AFV_Z", "AFV_PAPER_P", "AFV_N",
            "afv_grid", "afv_transition"]
@@ -61,7 +61,7 @@ def _check_feasible(grid: np.ndarray, z: np.ndarray, alpha: float) -> None:
 
 
 @dataclass(frozen=True, eq=False)
-class StochasticGrowth:
+class StochasticGrowth(GridModel):
     """Validated, read-only copies of the model's inputs.
 
     Parameters
@@ -99,34 +99,14 @@ class StochasticGrowth:
         beta = as_unit_interval("beta", beta)
         _check_feasible(grid, z, alpha)
         output = read_only(grid[:, None] ** alpha * z[None, :])
-        for name, value in zip(("grid", "z", "P", "alpha", "beta", "output"),
-                               (grid, z, P, alpha, beta, output)):
-            object.__setattr__(self, name, value)
+        self._freeze(grid=grid, z=z, P=P, alpha=alpha, beta=beta, output=output)
 
     @property
     def spec(self) -> FamilySpec:
         """The family's arrays: resources z k^alpha, utility (1 - beta) log, c > 0."""
         return FamilySpec(self.grid, self.output, self.P, self.beta, LOG, 1.0 - self.beta)
 
-    @property
-    def n(self) -> int:
-        return self.grid.size
-
-    @property
-    def m(self) -> int:
-        return self.z.size
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return (self.grid.size, self.z.size)
-
-    def initial_value(self, v0: object = None) -> np.ndarray:
-        """A fresh float64 (n, m) start: zeros by default, else a checked copy of v0."""
-        if v0 is None:
-            return np.zeros(self.shape)
-        return as_vector("v0", v0, self.shape)
-
-    def with_grid(self, grid) -> "StochasticGrowth":
+    def with_grid(self, grid) -> StochasticGrowth:
         """The same model on another capital grid."""
         return StochasticGrowth(grid, self.z, self.P, self.alpha, self.beta)
 
