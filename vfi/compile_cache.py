@@ -56,7 +56,7 @@ def digest_of(package: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def source_digest() -> str:
     """The digest of this installed ``vfi`` package (computed once per process)."""
     return digest_of(PACKAGE_DIR)
@@ -70,7 +70,7 @@ def _writable(folder: Path) -> bool:
     return os.access(folder, os.W_OK)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def cache_root() -> Path:
     """The folder that holds this environment's caches (created on first use)."""
     if os.environ.get("VFI_CACHE_DIR"):
@@ -93,7 +93,7 @@ def _prune(parent: Path, keep: str) -> None:
         shutil.rmtree(stale, ignore_errors=True)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def numba_cache_dir() -> Path | None:
     """Point Numba's cache at this source digest's folder; None when caching is off."""
     if not enabled():
@@ -126,7 +126,7 @@ def njit(*args, **options):
     return numba.njit(*args, **options)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def configure_jax() -> Path | None:
     """Turn on JAX's persistent compilation cache for this environment (once)."""
     if not enabled():
