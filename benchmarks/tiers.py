@@ -3,7 +3,7 @@
 - ``full``: everything (``make bench``).
 - ``quick``: the per-commit tier (``make bench-quick``, ``make bench-history``, and what
   a comparison of two commits measures by default): the notebook case for every variant,
-  the headline points of the fast exact variants, the growth model's fastest solves, and
+  the headline points of the fast exact variants, the growth model's fastest solves, the savings model's default solve (12 states), and
   the cost of ``import vfi`` and of a JIT variant's first call, cold and cached.
 
 asv matches a parameterised benchmark as ``name(param, ...)`` with each parameter's
@@ -21,6 +21,7 @@ QUICK = (
     r"^bench_fast\.Steps1M\.time_100_steps\('numba-concave'\)",
     r"^bench_fast\.Solve1M\.time_solve\('howard'\)",
     r"^bench_growth\.GrowthSolve\.time_solve\('(?:howard|mpi)\+c2f'\)",
+    r"^bench_savings\.SavingsSolve\.time_solve\('default', '12'\)",
     # Compile cost: cold for one variant of each kind of kernel (serial and parallel
     # Numba, JAX), warm (loaded from the cache) for every JIT variant; the full tier has
     # every cold compile.
