@@ -39,7 +39,11 @@ class ConvergenceWarning(RuntimeWarning):
 
 @dataclass(frozen=True)
 class SolveResult:
-    """``value`` within ``error_bound`` of the fixed point (sup norm), and its greedy ``policy``."""
+    """``value`` within ``error_bound`` of the fixed point (sup norm), and its greedy ``policy``.
+
+    ``policy_exact`` says whether the policy is proven to be the exact optimum of the
+    discrete problem (True), checked and not proven (False), or not checked (None).
+    """
 
     value: np.ndarray
     policy: np.ndarray
@@ -48,6 +52,7 @@ class SolveResult:
     converged: bool
     method: str
     variant: str
+    policy_exact: bool | None = None
 
 
 def span_midpoint(low: float, high: float, beta: float) -> tuple[float, float]:

@@ -441,3 +441,70 @@ def solve(spec, v0, tol, method, sweeps, max_iter, monotone, max_sweeps):
     """``(value, policy, iterations, error_bound)`` of the compiled solve loop."""
     return _solve(*spec, v0, tol, method, sweeps, max_iter, MONOTONE if monotone else BRUTE,
                   max_sweeps)
+
+
+# --- is the policy the exact optimum? ------------------------------------------------------
+
+
+@njit
+def _peak(k, ri, hat, kind, param, start):
+    """First maximiser of the concave g^_j = u(ri - k_j) + hat_j over feasible j >= start."""
+    n = k.size
+    j = start
+    best = _utility(ri - k[j], kind, param) + hat[j]
+    while j + 1 < n and _feasible(ri - k[j + 1], kind):
+        candidate = _utility(ri - k[j + 1], kind, param) + hat[j + 1]
+        if candidate <= best:
+            break
+        best = candidate
+        j += 1
+    return j
+
+
+@njit
+def _bound_of_others(k, ri, hat, kind, param, best_j, peak):
+    """An upper bound on g_j = u(ri - k_j) + w_j over feasible j != best_j, from the
+    concave majorant g^ >= g: its peak where that is another choice, else the larger of
+    its two neighbours (g^ is unimodal); -inf where best_j is the only choice."""
+    if peak != best_j:
+        return _utility(ri - k[peak], kind, param) + hat[peak]
+    other = -np.inf
+    if best_j > 0:
+        other = _utility(ri - k[best_j - 1], kind, param) + hat[best_j - 1]
+    if best_j + 1 < k.size and _feasible(ri - k[best_j + 1], kind):
+        other = max(other, _utility(ri - k[best_j + 1], kind, param) + hat[best_j + 1])
+    return other
+
+
+@njit
+def _smallest_margin(k, r, P, beta, kind, param, v):
+    """The greedy policy of v and the smallest margin, over states, by which its choice
+    beats every other feasible choice (a lower bound, through the concave majorant)."""
+    n, m = v.shape
+    out = np.empty_like(v)
+    pol = np.zeros(v.shape, dtype=np.int64)
+    w, hat = np.empty((m, n)), np.empty(n)
+    step(k, r, P, beta, kind, param, v, out, pol, w, hat, MONOTONE)
+    smallest = np.inf
+    for s in range(m):
+        upper_envelope(k, w[s], hat)
+        peak = 0
+        for i in range(n):
+            peak = _peak(k, r[i, s], hat, kind, param, peak)
+            other = _bound_of_others(k, r[i, s], hat, kind, param, pol[i, s], peak)
+            smallest = min(smallest, out[i, s] - other)
+    return pol, smallest, _max_abs_2d(out)
+
+
+def certify(spec, value, bound):
+    """``(policy, exact)``: the greedy policy of ``value`` and whether it is provably the
+    exact optimum of the discrete problem, given sup|value - v*| <= bound.
+
+    With Q_v(i, s, j) = u(r_is - k_j) + beta sum_t P_st v(j, t), |Q_value - Q_v*| <=
+    beta bound for every choice; a choice that beats every other by more than twice that
+    (plus the rounding of the objectives, 8 eps of their size) is the only maximiser of
+    Q_v*, so the policy is the optimal one.
+    """
+    policy, margin, scale = _smallest_margin(*spec, value)
+    rounding = 8.0 * np.finfo(np.float64).eps * max(1.0, scale)
+    return policy, bool(margin > 2.0 * spec.beta * bound + rounding)
