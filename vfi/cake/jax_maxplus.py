@@ -17,7 +17,7 @@ Only sequences that can reach the first n - 1 are formed: the m = 0 sequence alo
 n - 1 increments >= min dS, so a sequence with :math:`\beta^m \max \Delta S < \min
 \Delta S` has none among them (nor has any later one). The rest is
 :math:`(M + 1)(n - 1)` increments, with :math:`M \approx \log(\min \Delta S / \max
-\Delta S) / \log\beta` (148 for ``linspace(0.1, 1, n = 10**6)`` at beta = 0.95); over
+\Delta S) / \log\beta` (149 for ``linspace(0.1, 1, n = 10**6)`` at beta = 0.95); over
 ``MAX_ELEMENTS`` it falls back, as it does where the grid or v0 do not qualify.
 """
 from __future__ import annotations

@@ -24,8 +24,8 @@ from vfi.compile_cache import njit
 from vfi.family import spec as family_spec
 from vfi.solvers import span_midpoint
 
-_utility = njit(family_spec.utility)
-_feasible = njit(family_spec.feasible)
+_utility = njit(inline="always")(family_spec.utility)
+_feasible = njit(inline="always")(family_spec.feasible)
 _span_midpoint = njit(span_midpoint)
 
 #: Slack of the concavity check, in ulps of max|w| per unit of inverse grid spacing.
