@@ -3,7 +3,7 @@
 The proof runs a copy of the package (a temporary install on ``PYTHONPATH``) in fresh
 processes with a cache folder of its own: the second process loads the kernel from the
 cache; after a helper in *another* module is edited (the case Numba's own timestamp
-check misses: ``numba_parallel.py`` calls ``numba.py``'s ``_first_max``), the next process
+check misses: ``cake/numba_parallel.py`` calls ``family/numba.py``'s ``first_max``), the next process
 compiles afresh and returns the edited kernel's value.
 """
 import json
@@ -33,10 +33,10 @@ hits = sum(sum(f.stats.cache_hits.values()) for f in vars(numba_parallel).values
 print(json.dumps({"file": vfi.__file__, "value": v.tolist(), "hits": hits}))
 """
 
-# In _first_max, the brute-force search of numba-parallel: every candidate gains 1.0.
-ORIGINAL = ("        for j in range(j_lo, j_hi + 1):\n"
-            "            candidate = np.sqrt(x - grid[j]) + beta * v[j]\n")
-EDITED = ORIGINAL.replace("beta * v[j]\n", "beta * v[j] + 1.0\n")
+# In the family's first_max, the brute-force search of numba-parallel: every candidate
+# gains 1.0.
+ORIGINAL = "        candidate = _utility(ri - k[j], kind, param) + w[j]\n"
+EDITED = ORIGINAL.replace("w[j]\n", "w[j] + 1.0\n")
 
 
 def run_copy(site: Path, cache: Path, **env):
@@ -67,11 +67,11 @@ def test_cache_is_used_then_a_source_edit_elsewhere_recompiles(temporary_install
     assert hits > 0, "the second process compiled again instead of loading the cache"
     np.testing.assert_array_equal(again, first)
 
-    helper = site / "vfi" / "cake" / "numba.py"
+    helper = site / "vfi" / "family" / "numba.py"
     kernel_file = site / "vfi" / "cake" / "numba_parallel.py"
     kernel_stamp = kernel_file.stat().st_mtime_ns
     text = helper.read_text()
-    assert text.count(ORIGINAL) == 1, "the edit below no longer matches vfi/cake/numba.py"
+    assert text.count(ORIGINAL) == 1, "the edit below no longer matches vfi/family/numba.py"
     helper.write_text(text.replace(ORIGINAL, EDITED))
     assert kernel_file.stat().st_mtime_ns == kernel_stamp  # numba's own check sees nothing
 

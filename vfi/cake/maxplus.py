@@ -42,6 +42,7 @@ import math
 import numpy as np
 
 from vfi.cake import numba as cnb
+from vfi.cake.problem import validate
 from vfi.compile_cache import njit
 from vfi.family import numba as fnb
 
@@ -557,9 +558,9 @@ def fixed_point_maxplus(grid, beta):
 
     Parameters
     ----------
-    grid : ndarray of float64
-        Strictly increasing and uniform to the utility-table rule of
-        :func:`vfi.cake.numba.iterate_concave`.
+    grid : array_like
+        1-D, finite, non-negative, strictly increasing (checked as by :func:`vfi.iterate`),
+        and uniform to the utility-table rule of :func:`vfi.cake.numba.iterate_concave`.
     beta : float
         Discount factor in (0, 1).
 
@@ -572,7 +573,7 @@ def fixed_point_maxplus(grid, beta):
     Raises
     ------
     ValueError
-        Where the grid does not pass that rule.
+        Where the grid does not pass that rule (or the checks of :func:`vfi.iterate`).
 
     Example
     -------
@@ -584,7 +585,8 @@ def fixed_point_maxplus(grid, beta):
     >>> bool(np.max(np.abs(value - howard.value)) <= bound + howard.error_bound)
     True
     """
-    value, policy, bound = _fixed_point(grid, beta, BANDS)
+    problem = validate(grid, beta)
+    value, policy, bound = _fixed_point(problem.grid, problem.beta, BANDS)
     if bound < 0.0:
         raise ValueError(
             f"grid must be uniform (spacings within UNIFORM_RTOL = {cnb.UNIFORM_RTOL:g} of "
