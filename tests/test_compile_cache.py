@@ -3,8 +3,8 @@
 The proof runs a copy of the package (a temporary install on ``PYTHONPATH``) in fresh
 processes with a cache folder of its own: the second process loads the kernel from the
 cache; after a helper in *another* module is edited (the case Numba's own timestamp
-check misses: ``cake/numba_parallel.py`` calls ``family/numba.py``'s ``first_max``), the next process
-compiles afresh and returns the edited kernel's value.
+check misses: ``cake/numba_parallel.py`` calls ``family/numba.py``'s ``first_max``), the
+next process compiles afresh and returns the edited kernel's value.
 """
 import json
 import os
