@@ -89,7 +89,12 @@ def test_default_variant_is_available():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         result = vfi.solve(np.linspace(0.1, 1, 20), 0.9)
-    assert result.variant in vfi.variants() and result.method == "howard"
+    # The default is the fastest exact path: the fixed point by one merge on this uniform
+    # grid where numba is installed, else Howard.
+    expected = "exact" if "numba-maxplus" in vfi.variants() else "howard"
+    assert result.variant in vfi.variants() and result.method == expected
+    uneven = vfi.solve(np.linspace(0.1, 1, 20) ** 2, 0.9)
+    assert uneven.method == "howard"
 
 
 needs_numba = pytest.mark.skipif("numba-concave" not in vfi.variants(),
@@ -129,3 +134,33 @@ def test_howard_with_majorant_reaches_the_fixed_point_on_uniform_grids(n, start,
     assert result.converged
     gap = np.max(np.abs(result.value - reference.value))
     assert gap <= result.error_bound + reference.error_bound
+
+
+needs_maxplus = pytest.mark.skipif("numba-maxplus" not in vfi.variants(),
+                                   reason="the max-plus merge is compiled with numba")
+
+
+@needs_maxplus
+@settings(max_examples=30)
+@given(n=st.integers(2, 400), start=st.floats(0, 5), width=st.floats(0.01, 10),
+       beta=moderate_betas)
+def test_exact_method_is_the_fixed_point_within_its_bound(n, start, width, beta):
+    grid = np.linspace(start, start + width, n)
+    exact = vfi.solve(grid, beta, method="exact")
+    howard = vfi.solve(grid, beta, tol=1e-9 * max(1.0, width / (1 - beta)), method="howard")
+    assert exact.method == "exact" and exact.converged and exact.iterations == 1
+    gap = np.max(np.abs(exact.value - howard.value))
+    assert gap <= exact.error_bound + howard.error_bound
+    assert exact.error_bound < 1e-9 * max(1.0, float(np.max(np.abs(exact.value))))
+
+
+@needs_maxplus
+def test_exact_method_refuses_what_it_cannot_do():
+    uneven = np.linspace(0.1, 1, 50) ** 2
+    with pytest.raises(ValueError, match="grid must be uniform"):
+        vfi.solve(uneven, 0.9, method="exact")
+    with pytest.raises(ValueError, match="variant must be None with method='exact'"):
+        vfi.solve(np.linspace(0.1, 1, 50), 0.9, method="exact", variant="numba-loops")
+    with pytest.raises(ValueError, match="v0 must have shape"):
+        vfi.solve(np.linspace(0.1, 1, 50), 0.9, method="exact", v0=np.ones(3))
+    assert vfi.solve(uneven, 0.9, method="auto").method == "howard"

@@ -71,7 +71,7 @@ def run_solve(args, parser):
 
 
 def add_solve(subparsers):
-    from vfi.solvers import METHODS
+    from vfi.cake import SOLVE_METHODS
 
     parser = subparsers.add_parser("solve", help="solve the cake-eating problem to a tolerance")
     source = parser.add_mutually_exclusive_group()
@@ -79,7 +79,8 @@ def add_solve(subparsers):
     source.add_argument("--grid-file", help="text file of grid points (one per line)")
     parser.add_argument("--x-min", type=float, default=0.1, help="smallest point with --n")
     parser.add_argument("--beta", type=float, default=0.95)
-    parser.add_argument("--method", choices=METHODS, default="howard")
+    parser.add_argument("--method", choices=SOLVE_METHODS, default="auto",
+                        help="default auto: the exact fixed point where it applies, else howard")
     parser.add_argument("--variant", default=None, help="default: fastest available")
     parser.add_argument("--tol", type=float, default=1e-10)
     parser.add_argument("--max-iter", type=int, default=10_000)

@@ -36,8 +36,26 @@ registry.register(PROBLEM, "jax-blocked", "vfi.cake.jax:iterate_blocked", requir
                   description="lax.map over blocks of states, O(n x block) memory")
 registry.register(PROBLEM, "jax-sharded", "vfi.cake.jax:iterate_sharded", requires=("jax",),
                   description="states split across jax.devices() with shard_map")
+registry.register(PROBLEM, "numba-maxplus", "vfi.cake.maxplus:iterate_maxplus",
+                  requires=("numba",), description="K steps as one max-plus merge (uniform "
+                  "grid, concave v0), else numba-concave")
+registry.register(PROBLEM, "jax-maxplus", "vfi.cake.jax_maxplus:iterate_maxplus",
+                  requires=("jax",), description="the max-plus merge by lax.top_k, else "
+                  "numba-concave")
 
-DEFAULT_VARIANT = "numpy-masked"
+#: ``iterate``'s default: None, the fastest exact variant available
+#: (:func:`default_variant`). The notebook's own formulation is ``"numpy-masked"``.
+DEFAULT_VARIANT = None
+
+#: Variants tried, in order, for ``iterate`` and ``solve`` when none is named.
+PREFERENCE = ("numba-maxplus", "numba-concave", "numba-monotone", "numba-loops",
+              "numpy-broadcast")
+
+
+def default_variant():
+    """The first of :data:`PREFERENCE` that is available here."""
+    available = set(variants())
+    return next(name for name in PREFERENCE if name in available)
 
 
 def iterate(grid, beta, num_iter, *, variant=DEFAULT_VARIANT, v0=None, return_policy=False):
@@ -53,8 +71,9 @@ def iterate(grid, beta, num_iter, *, variant=DEFAULT_VARIANT, v0=None, return_po
         Discount factor in (0, 1).
     num_iter : int
         Number of Bellman steps, >= 0 (>= 1 when ``return_policy``).
-    variant : str
-        A name from :func:`vfi.variants`.
+    variant : str, optional
+        A name from :func:`vfi.variants`; default the fastest exact one available
+        (:func:`default_variant`: ``numba-maxplus`` with numba).
     v0 : array_like, optional
         Starting value, same shape as grid, finite. Never modified.
     return_policy : bool
@@ -68,7 +87,7 @@ def iterate(grid, beta, num_iter, *, variant=DEFAULT_VARIANT, v0=None, return_po
     problem = validate(grid, beta)
     num_iter = check_num_iter(num_iter)
     v = problem.initial_value(v0)
-    kernel = registry.lookup(PROBLEM, variant)
+    kernel = registry.lookup(PROBLEM, default_variant() if variant is None else variant)
     if return_policy and num_iter == 0:
         raise ValueError("num_iter must be >= 1 when return_policy=True "
                          "(the policy is the argmax of the last Bellman step)")
@@ -84,8 +103,12 @@ def bellman(grid, beta, v, *, variant=DEFAULT_VARIANT):
     return iterate(grid, beta, 1, variant=variant, v0=v, return_policy=True)
 
 
-#: Variants tried, in order, when ``solve`` is not told which one to use.
+#: Variants tried, in order, for ``solve``'s greedy steps when none is named (a step of
+#: numba-maxplus is a step of numba-concave plus its checks).
 SOLVE_PREFERENCE = ("numba-concave", "numba-monotone", "numba-loops", "numpy-broadcast")
+
+#: solve's methods: the generic ones, the fixed point by one merge, and the fastest exact.
+SOLVE_METHODS = (*solvers.METHODS, "exact", "auto")
 
 
 def default_solve_variant():
@@ -94,7 +117,27 @@ def default_solve_variant():
     return next(name for name in SOLVE_PREFERENCE if name in available)
 
 
-def solve(grid, beta, *, tol=1e-10, method="howard", variant=None, max_iter=10_000, v0=None,
+def _exact(problem, tol):
+    """The fixed point by one max-plus merge (``ValueError`` where it does not apply)."""
+    if "numba-maxplus" not in variants():
+        raise registry.VariantUnavailable("method='exact' needs numba: " +
+                                          unavailable_variants()["numba-maxplus"])
+    from vfi.cake.maxplus import fixed_point_maxplus
+
+    value, policy, bound = fixed_point_maxplus(problem.grid, problem.beta)
+    return solvers.result(value, policy, 1, bound, tol=tol, method="exact",
+                          variant="numba-maxplus")
+
+
+def _exact_applies(problem) -> bool:
+    if "numba-maxplus" not in variants():
+        return False
+    from vfi.cake.maxplus import applies
+
+    return applies(problem.grid)
+
+
+def solve(grid, beta, *, tol=1e-10, method="auto", variant=None, max_iter=10_000, v0=None,
           sweeps=20):
     r"""Solve the Bellman equation to a guaranteed sup-norm error below ``tol``.
 
@@ -117,7 +160,13 @@ def solve(grid, beta, *, tol=1e-10, method="howard", variant=None, max_iter=10_0
         As for :func:`iterate`.
     tol : float
         Positive, finite: the guaranteed sup-norm distance to the discrete fixed point.
-    method : {"vfi", "howard", "mpi"}
+    method : {"auto", "exact", "vfi", "howard", "mpi"}
+        ``"exact"``: the discrete fixed point by one max-plus merge
+        (:func:`vfi.cake.maxplus.fixed_point_maxplus`), no iteration, ``error_bound`` at
+        rounding level (the utility table's and the sums'); only on a grid uniform to the
+        utility-table rule of ``numba-concave``, else ``ValueError`` naming the rule.
+        ``"auto"`` (default): ``"exact"`` where it applies (and no variant is named),
+        else ``"howard"``: the fastest exact method either way.
     variant : str, optional
         The variant taking the greedy steps; default the fastest available
         (:data:`SOLVE_PREFERENCE`).
@@ -134,10 +183,19 @@ def solve(grid, beta, *, tol=1e-10, method="howard", variant=None, max_iter=10_0
     """
     problem = validate(grid, beta)
     tol = as_positive("tol", tol)
-    if method not in solvers.METHODS:
-        raise ValueError(f"method must be one of {', '.join(solvers.METHODS)}; got {method!r}")
+    if method not in SOLVE_METHODS:
+        raise ValueError(f"method must be one of {', '.join(SOLVE_METHODS)}; got {method!r}")
+
     max_iter = as_count("max_iter", max_iter, minimum=1)
     sweeps = as_count("sweeps", sweeps, minimum=1)
+    if method == "auto":
+        method = "exact" if variant is None and _exact_applies(problem) else "howard"
+    if method == "exact":
+        if variant not in (None, "numba-maxplus"):
+            raise ValueError(f"variant must be None with method='exact' (the fixed point is "
+                             f"one max-plus merge, numba-maxplus); got {variant!r}")
+        problem.initial_value(v0)  # checked, though the fixed point does not depend on it
+        return _exact(problem, tol)
     variant = default_solve_variant() if variant is None else variant
     kernel = registry.lookup(PROBLEM, variant)
     g, b = problem.grid, problem.beta

@@ -521,6 +521,11 @@ def _fixed_point(grid, beta, engine):
     return value, policy, _fixed_point_into(grid, beta, engine, value, policy)
 
 
+def applies(grid) -> bool:
+    """Whether a validated grid passes the uniform, utility-table rule of the merge."""
+    return bool(_applies(grid))
+
+
 def fixed_point_maxplus(grid, beta):
     r"""The discrete fixed point of cake eating on a uniform grid, by one merge: O(n).
 
