@@ -20,7 +20,8 @@ import numpy as np
 
 __all__ = ["Variant", "VariantUnavailable", "register", "lookup", "variants",
            "unavailable_variants", "get_variant", "problems", "alias", "declare_problem",
-           "kernel_protocol", "signature_matches", "CakeKernel", "FamilyKernel"]
+           "kernel_protocol", "signature_matches", "CakeKernel", "FamilyKernel",
+           "generation"]
 
 
 class CakeKernel(Protocol):
@@ -136,6 +137,11 @@ def register(problem: str, name: str, target: str, *, requires: tuple[str, ...] 
     return variant
 
 
+def generation() -> int:
+    """Changes whenever a variant is registered: a key for caches of what is registered."""
+    return len(_REGISTRY)
+
+
 def alias(problem: str, old: str, name: str) -> None:
     """Let ``old`` keep naming variant ``name`` (a renamed variant); not listed by variants()."""
     get_variant(problem, name)
@@ -175,7 +181,14 @@ def lookup(problem: str, name: object) -> Callable:
 
 def variants(problem: str, *, include_unavailable: bool = False) -> list[str]:
     """Names of the variants of ``problem`` that can run in this environment."""
-    return [v.name for v in _known(problem) if include_unavailable or v.available]
+    return list(_variants(problem, include_unavailable, len(_REGISTRY)))
+
+
+@functools.lru_cache(maxsize=64)
+def _variants(problem: str, include_unavailable: bool, registered: int) -> tuple[str, ...]:
+    # Availability is fixed for a process (imports are tried once); ``registered`` makes
+    # a new register() line a new key.
+    return tuple(v.name for v in _known(problem) if include_unavailable or v.available)
 
 
 def unavailable_variants(problem: str) -> dict[str, str]:

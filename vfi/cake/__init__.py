@@ -1,6 +1,8 @@
 """Cake eating: the problem, its variants (one registry line each), and the fixed-step API."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from vfi import registry, solvers
@@ -84,6 +86,10 @@ def iterate(grid, beta, num_iter, *, variant=DEFAULT_VARIANT, v0=None, return_po
     value : ndarray of float64
     policy : ndarray of int64, only when ``return_policy``
     """
+    if v0 is None and (variant is None or variant == "numba-maxplus"):
+        fast = _checked_fast_path(grid, beta, num_iter)
+        if fast is not None:
+            return fast if return_policy else fast[0]
     problem = validate(grid, beta)
     num_iter = check_num_iter(num_iter)
     v = problem.initial_value(v0)
@@ -96,6 +102,36 @@ def iterate(grid, beta, num_iter, *, variant=DEFAULT_VARIANT, v0=None, return_po
     value, policy = kernel(problem.grid, problem.beta, v, num_iter)
     value = np.asarray(value, dtype=np.float64)
     return (value, np.asarray(policy, dtype=np.int64)) if return_policy else value
+
+
+_FLOAT64 = np.dtype(np.float64)
+
+
+@functools.lru_cache(maxsize=4)
+def _fast_kernel(generation: int):
+    """The compiled default path where numba-maxplus runs here (then it is the default
+    variant, the first of PREFERENCE), else None."""
+    if "numba-maxplus" not in variants():
+        return None
+    from vfi.cake.maxplus import checked_default
+
+    return checked_default
+
+
+def _checked_fast_path(grid, beta, num_iter):
+    """The default call in one compiled step (checks, start value, merge), or None.
+
+    At the notebook's size the Python around a kernel costs more than the kernel: this
+    path takes the plain case (a float64 1-D ndarray, a float beta, an int number of
+    steps >= 1) with the same rules checked inside the compiled call, and hands anything
+    else, or any broken rule, to the general path and its named errors.
+    """
+    fast = _fast_kernel(registry.generation())
+    if (fast is None or type(grid) is not np.ndarray or type(beta) is not float
+            or type(num_iter) is not int or num_iter < 1 or grid.dtype is not _FLOAT64
+            or grid.ndim != 1):
+        return None
+    return fast(grid, beta, num_iter)
 
 
 def bellman(grid, beta, v, *, variant=DEFAULT_VARIANT):

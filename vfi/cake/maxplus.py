@@ -430,6 +430,39 @@ def _iterate_into(grid, beta, v, num_iter, engine, value, policy):
     return True
 
 
+@njit
+def _valid(grid, beta):
+    """The rules of :func:`vfi.cake.problem.validate`, compiled: a non-empty, finite,
+    non-negative, strictly increasing grid and beta in (0, 1) (NaN fails every test)."""
+    n = grid.size
+    if n == 0 or not (0.0 < beta < 1.0) or not (grid[0] >= 0.0):
+        return False
+    for i in range(1, n):
+        if not grid[i] > grid[i - 1]:
+            return False
+    return np.isfinite(grid[n - 1])
+
+
+@njit
+def _checked_default(grid, beta, num_iter, value, policy):
+    """The default path of ``vfi.iterate`` in one compiled call: the checks, v0 = sqrt(x)
+    and the merge; False where a rule fails or the merge does not apply (the caller then
+    takes the general path, which raises the named error or runs the fallback)."""
+    if not _valid(grid, beta):
+        return False
+    return _iterate_into(grid, beta, np.sqrt(grid), num_iter, BANDS, value, policy)
+
+
+def checked_default(grid, beta, num_iter):
+    """``(value, policy)`` of ``vfi.iterate(grid, beta, num_iter)`` with every check, or
+    None where the general path must run (a float64 1-D contiguous grid, float beta and
+    num_iter >= 1 are the caller's to check)."""
+    value, policy = np.empty(grid.size), np.empty(grid.size, dtype=np.int64)
+    if _checked_default(grid, beta, num_iter, value, policy):
+        return value, policy
+    return None
+
+
 def _iterate(grid, beta, v, num_iter, engine):
     """(value, policy, applies): the outputs allocated by NumPy (huge pages for large n,
     and cheaper to hand back than Numba's own arrays for small n)."""
