@@ -5,7 +5,8 @@
   (9 s), timed by one call per commit (``Steps10kBaseline``, a ``track_`` in seconds):
   sampling them cost minutes per run and the ratio needs only their order of magnitude;
 - 100 steps at n = 1,000,000: time and peak memory of the fast variants;
-- solve to tol = 1e-10 at n = 1,000,000: time, peak memory and iterations per method.
+- solve to tol = 1e-10 at n = 1,000,000: time, peak memory and iterations per method,
+  and the exact fixed point by one max-plus merge (``"exact"``).
 """
 from .common import (
     cake_grid,
@@ -18,7 +19,7 @@ from .common import (
 
 BETA = 0.95
 FAST = [name for name in variant_names("cake")
-        if name.split("-", 1)[1] in ("monotone", "concave")]
+        if name.split("-", 1)[1] in ("monotone", "concave", "maxplus")]
 
 
 class Steps10k:
@@ -71,7 +72,7 @@ class Steps1M:
 
 
 class Solve1M:
-    params = [["howard", "mpi", "vfi"]]
+    params = [["exact", "howard", "mpi", "vfi"]]
     param_names = ["method"]
     number = 1
     rounds = 1
@@ -85,6 +86,8 @@ class Solve1M:
 
         if not hasattr(vfi, "solve"):
             raise NotImplementedError("vfi.solve does not exist at this commit")
+        if method not in getattr(vfi.cake, "SOLVE_METHODS", ("howard", "mpi", "vfi")):
+            raise NotImplementedError(f"method {method!r} does not exist at this commit")
         skip_unless_runnable("cake", "numba-concave")
         skip_over_budget("numba-concave", self.n, 50, budget=30.0)
         grid = cake_grid(self.n)
@@ -112,6 +115,8 @@ class SolveIterations:
 
         if not hasattr(vfi, "solve"):
             raise NotImplementedError("vfi.solve does not exist at this commit")
+        if method not in getattr(vfi.cake, "SOLVE_METHODS", ("howard", "mpi", "vfi")):
+            raise NotImplementedError(f"method {method!r} does not exist at this commit")
         skip_unless_runnable("cake", "numba-concave")
         skip_over_budget("numba-concave", n, 150, budget=30.0)
         self.iterations = vfi.solve(cake_grid(n), BETA, tol=1e-10, method=method).iterations

@@ -14,13 +14,13 @@ repr, which is how the patterns below pick single points.
 """
 import sys
 
-FAST = "numba-(?:monotone|parallel-monotone|concave)"
+FAST = "numba-(?:monotone|parallel-monotone|concave|maxplus)"
 
 QUICK = (
     r"^bench_cake\.NotebookCase\.time_iterate",
     rf"^bench_fast\.Steps10k\.time_100_steps\('{FAST}'\)",
-    r"^bench_fast\.Steps1M\.time_100_steps\('numba-concave'\)",
-    r"^bench_fast\.Solve1M\.time_solve\('howard'\)",
+    r"^bench_fast\.Steps1M\.time_100_steps\('numba-(?:concave|maxplus)'\)",
+    r"^bench_fast\.Solve1M\.time_solve\('(?:howard|exact)'\)",
     r"^bench_growth\.GrowthSolve\.time_solve\('(?:howard|mpi)\+c2f'\)",
     r"^bench_savings\.SavingsSolve\.time_solve\('default', '12'\)",
     # Compile cost: cold for one variant of each kind of kernel (serial and parallel
