@@ -10,6 +10,9 @@
   subprocess would add process start-up and page-in, which the Python rows do not pay.
   ``GrowthMonotoneOverCpp`` is the ratio of numba-monotone's paper VFI to it, both
   measured in the same process (median of 5 each);
+- ``GrowthDefaultOverCpp``: the C++ time over the default ``solve(model, tol=2e-6)``,
+  and with ``exact_policy=True``, in the same run, and whether the check point's policy
+  is the exact solution's;
 - ``GrowthAccuracy``: greedy steps per method, and the sup distance of the solution to
   the continuous closed form;
 - ``GrowthScaling``: n_capital = 10^5 and 10^6 (5 states) to a guaranteed 2e-6 with the
@@ -173,6 +176,51 @@ class GrowthMonotoneOverCpp(_CppBinary):
             report.run_case(model, "numba-monotone", "paper", TOL)
             python.append(time.perf_counter() - start)
         return statistics.median(python) / statistics.median(cpp)
+
+
+class GrowthDefaultOverCpp(_CppBinary):
+    """The C++ baseline's time over ``growth.solve(model, tol=2e-6)`` with no other
+    option (the default path: coarse-to-fine MPI), and with ``exact_policy=True``, medians
+    of interleaved runs in one process; and whether each one's policy at the paper's check
+    point, policy[999, 2], is the exact solution's (a solve to 1e-12)."""
+
+    params = [["default", "exact_policy"]]
+    param_names = ["options"]
+
+    def setup(self, options):
+        _runnable("numba-monotone")
+        super().setup()
+        from vfi import growth
+
+        self.model = growth.afv2015()
+        self.options = {} if options == "default" else {"exact_policy": True}
+        try:
+            growth.solve(growth.afv2015(3000), tol=TOL, **self.options)  # compile
+        except TypeError:
+            raise NotImplementedError(f"{options} does not exist at this commit") from None
+
+    def track_cpp_over_solve(self, options):
+        report = _growth()
+        from vfi import growth
+
+        ours, cpp = [], []
+        for _ in range(self.repeats):
+            cpp.append(report.run_cpp(self.binary)["seconds"])
+            start = time.perf_counter()
+            growth.solve(self.model, tol=TOL, **self.options)
+            ours.append(time.perf_counter() - start)
+        return statistics.median(cpp) / statistics.median(ours)
+
+    track_cpp_over_solve.unit = "ratio"
+
+    def track_check_point_is_exact(self, options):
+        from vfi import growth
+
+        exact = growth.solve(self.model, tol=1e-12, method="howard", warm_start=True)
+        ours = growth.solve(self.model, tol=TOL, **self.options)
+        return float(ours.policy[999, 2] == exact.policy[999, 2])
+
+    track_check_point_is_exact.unit = "1 if exact"
 
 
 class GrowthAccuracy:
