@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import assume
 from hypothesis import strategies as st
+from test_growth_strategies import transition_matrices  # the family's P, shared
 
 import vfi.savings as savings
 
@@ -21,16 +22,6 @@ SIZES = st.integers(2, 120)
 STATES = st.integers(1, 5)
 #: Log utility (1), the -1/c path (2), and the power path (anything else).
 GAMMAS = st.one_of(st.sampled_from([1.0, 2.0]), st.floats(0.5, 4.0))
-
-
-@st.composite
-def transition_matrices(draw, m):
-    """Row-stochastic (m, m): some exact zeros, every row with mass on its diagonal."""
-    weights = np.array(draw(st.lists(st.floats(0.0, 1.0), min_size=m * m, max_size=m * m)))
-    weights = weights.reshape(m, m)
-    weights[weights < 0.2] = 0.0                      # some exact zeros, as in Tauchen
-    weights[np.arange(m), np.arange(m)] += 0.1        # every row has mass
-    return weights / weights.sum(axis=1, keepdims=True)
 
 
 @st.composite

@@ -133,30 +133,7 @@ def iterate_maxplus(grid, beta, v, num_iter):
     :func:`vfi.cake.numba.iterate_concave` (:func:`vfi.cake.numpy.iterate_broadcast`
     without numba).
 
-    Parameters
-    ----------
-    grid : ndarray of float64
-        Strictly increasing, shape (n,).
-    beta : float
-        Discount factor in (0, 1).
-    v : ndarray of float64
-        Starting value, shape (n,). Never modified.
-    num_iter : int
-        Number of Bellman steps K >= 0 (K = 0 returns a copy of v).
-
-    Returns
-    -------
-    value : ndarray of float64
-    policy : ndarray of int64
-        First maximiser of the last step (zeros when K = 0).
-
-    Example
-    -------
-    >>> import numpy as np
-    >>> grid = np.linspace(0.1, 1.0, 50)
-    >>> value, policy = iterate_maxplus(grid, 0.9, np.sqrt(grid), 20)
-    >>> value.shape, policy.dtype
-    ((50,), dtype('int64'))
+    Parameters and returns as :func:`vfi.cake.maxplus.iterate_maxplus`.
     """
     grid = np.asarray(grid, dtype=np.float64)
     v = np.asarray(v, dtype=np.float64)
