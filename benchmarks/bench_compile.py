@@ -19,7 +19,7 @@ class FirstCall:
     params = [[name for name in variant_names("cake") if name.split("-")[0] in JIT_BACKENDS]
               or ["none-registered"], ["cold", "warm"]]
     param_names = ["variant", "cache"]
-    repeat = (3, 3, 60.0)
+    repeat = (2, 2, 60.0)  # two fresh processes each: a cold compile is seconds, and steady
     number = 1
     rounds = 1
     timeout = 300

@@ -125,7 +125,7 @@ class _CppBinary:
     timeout = 300
     repeats = 5
 
-    def setup(self):
+    def setup(self, *params):
         report = _growth()
         self.directory = tempfile.TemporaryDirectory()
         try:
@@ -134,7 +134,7 @@ class _CppBinary:
             self.directory.cleanup()
             raise NotImplementedError(f"C++ baseline skipped: {exc}") from None
 
-    def teardown(self):
+    def teardown(self, *params):
         # asv runs teardown after a skip in setup too, when there may be no directory.
         directory = getattr(self, "directory", None)
         if directory is not None:
