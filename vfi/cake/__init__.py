@@ -86,10 +86,15 @@ def iterate(grid, beta, num_iter, *, variant=DEFAULT_VARIANT, v0=None, return_po
     value : ndarray of float64
     policy : ndarray of int64, only when ``return_policy``
     """
-    if v0 is None and (variant is None or variant == "numba-maxplus"):
-        fast = _checked_fast_path(grid, beta, num_iter)
+    if (v0 is None and (variant is None or variant == "numba-maxplus")
+            and type(grid) is np.ndarray and type(beta) is float and type(num_iter) is int
+            and num_iter >= 1 and grid.ndim == 1 and grid.dtype is _FLOAT64):
+        # The plain default call in one compiled step: see _fast_kernel.
+        fast = _fast_kernel(registry.generation())
         if fast is not None:
-            return fast if return_policy else fast[0]
+            value, policy = np.empty(grid.size), np.empty(grid.size, dtype=np.int64)
+            if fast(grid, beta, num_iter, value, policy):
+                return (value, policy) if return_policy else value
     problem = validate(grid, beta)
     num_iter = check_num_iter(num_iter)
     v = problem.initial_value(v0)
@@ -109,29 +114,21 @@ _FLOAT64 = np.dtype(np.float64)
 
 @functools.lru_cache(maxsize=4)
 def _fast_kernel(generation: int):
-    """The compiled default path where numba-maxplus runs here (then it is the default
-    variant, the first of PREFERENCE), else None."""
+    """The default call in one compiled step, where numba-maxplus runs here (it is then
+    the default variant), else None.
+
+    At the notebook's size the Python around a kernel costs more than the kernel: for the
+    plain call (a float64 1-D ndarray, a float beta, an int number of steps >= 1, no v0)
+    ``iterate`` runs the checks of :func:`validate`, v0 = sqrt(grid) and the merge inside
+    one compiled function (:func:`vfi.cake.maxplus.checked_default`); anything else, a
+    broken rule, or a grid the merge does not apply to, takes the general path, which
+    raises the named error or runs the fallback.
+    """
     if "numba-maxplus" not in variants():
         return None
     from vfi.cake.maxplus import checked_default
 
     return checked_default
-
-
-def _checked_fast_path(grid, beta, num_iter):
-    """The default call in one compiled step (checks, start value, merge), or None.
-
-    At the notebook's size the Python around a kernel costs more than the kernel: this
-    path takes the plain case (a float64 1-D ndarray, a float beta, an int number of
-    steps >= 1) with the same rules checked inside the compiled call, and hands anything
-    else, or any broken rule, to the general path and its named errors.
-    """
-    fast = _fast_kernel(registry.generation())
-    if (fast is None or type(grid) is not np.ndarray or type(beta) is not float
-            or type(num_iter) is not int or num_iter < 1 or grid.dtype is not _FLOAT64
-            or grid.ndim != 1):
-        return None
-    return fast(grid, beta, num_iter)
 
 
 def bellman(grid, beta, v, *, variant=DEFAULT_VARIANT):

@@ -444,23 +444,14 @@ def _valid(grid, beta):
 
 
 @njit
-def _checked_default(grid, beta, num_iter, value, policy):
+def checked_default(grid, beta, num_iter, value, policy):
     """The default path of ``vfi.iterate`` in one compiled call: the checks, v0 = sqrt(x)
-    and the merge; False where a rule fails or the merge does not apply (the caller then
-    takes the general path, which raises the named error or runs the fallback)."""
+    and the merge into value and policy; False where a rule fails or the merge does not
+    apply (the caller then takes the general path, which raises the named error or runs
+    the fallback)."""
     if not _valid(grid, beta):
         return False
     return _iterate_into(grid, beta, np.sqrt(grid), num_iter, BANDS, value, policy)
-
-
-def checked_default(grid, beta, num_iter):
-    """``(value, policy)`` of ``vfi.iterate(grid, beta, num_iter)`` with every check, or
-    None where the general path must run (a float64 1-D contiguous grid, float beta and
-    num_iter >= 1 are the caller's to check)."""
-    value, policy = np.empty(grid.size), np.empty(grid.size, dtype=np.int64)
-    if _checked_default(grid, beta, num_iter, value, policy):
-        return value, policy
-    return None
 
 
 def _iterate(grid, beta, v, num_iter, engine):
