@@ -1,8 +1,6 @@
 """Cake eating: the problem, its variants (one registry line each), and the fixed-step API."""
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from vfi import registry, solvers
@@ -90,7 +88,7 @@ def iterate(grid, beta, num_iter, *, variant=DEFAULT_VARIANT, v0=None, return_po
             and type(grid) is np.ndarray and type(beta) is float and type(num_iter) is int
             and num_iter >= 1 and grid.ndim == 1 and grid.dtype is _FLOAT64):
         # The plain default call in one compiled step: see _fast_kernel.
-        fast = _fast_kernel(registry.generation())
+        fast = _FAST[1] if _FAST[0] == registry.generation() else _resolve_fast()
         if fast is not None:
             value, policy = np.empty(grid.size), np.empty(grid.size, dtype=np.int64)
             if fast(grid, beta, num_iter, value, policy):
@@ -112,8 +110,16 @@ def iterate(grid, beta, num_iter, *, variant=DEFAULT_VARIANT, v0=None, return_po
 _FLOAT64 = np.dtype(np.float64)
 
 
-@functools.lru_cache(maxsize=4)
-def _fast_kernel(generation: int):
+#: (registry generation, kernel): the fast path's kernel as last resolved.
+_FAST = [-1, None]
+
+
+def _resolve_fast():
+    _FAST[:] = [registry.generation(), _fast_kernel()]
+    return _FAST[1]
+
+
+def _fast_kernel():
     """The default call in one compiled step, where numba-maxplus runs here (it is then
     the default variant), else None.
 
