@@ -437,10 +437,10 @@ def _valid(grid, beta):
     n = grid.size
     if n == 0 or not (0.0 < beta < 1.0) or not (grid[0] >= 0.0):
         return False
+    rising = True  # no early exit: the loop vectorises
     for i in range(1, n):
-        if not grid[i] > grid[i - 1]:
-            return False
-    return np.isfinite(grid[n - 1])
+        rising &= grid[i] > grid[i - 1]
+    return rising and np.isfinite(grid[n - 1])
 
 
 @njit
