@@ -99,6 +99,7 @@ class GrowthSolve:
     params = [SOLVE_METHODS]
     param_names = ["method"]
     number = 1
+    rounds = 1
     repeat = (3, 7, 10.0)
     warmup_time = 0.0
     timeout = 300

@@ -56,6 +56,7 @@ class SavingsSteps:
     params = [variant_names("savings") or ["none-registered"], list(CALIBRATIONS)]
     param_names = ["variant", "income_states"]
     repeat = (3, 10, 2.0)
+    rounds = 1  # a process costs more than the samples: one round (asv's default is two)
     timeout = 120
 
     def setup(self, variant, income_states):
@@ -74,6 +75,7 @@ class SavingsSolve:
     params = [["default", "vfi", "howard", "mpi"], list(CALIBRATIONS)]
     param_names = ["method", "income_states"]
     repeat = (3, 10, 2.0)
+    rounds = 1
     timeout = 120
 
     def setup(self, method, income_states):
