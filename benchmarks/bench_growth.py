@@ -19,7 +19,7 @@
   fastest method (MPI from a coarse grid).
 
 Every setup imports ``vfi.growth`` itself and skips (NotImplementedError) at a commit
-without it. Cases the cost model (``vfi.growth.report.estimated_seconds``) puts over
+without it. Cases the cost model (``vfi_bench.cpp_baseline.estimated_seconds``) puts over
 ``BUDGET_SECONDS`` times ``common.BUDGET_SCALE`` record a skip instead of running.
 """
 import statistics
@@ -45,11 +45,12 @@ def _skip_over_budget(report, variant, method, n, fraction=1.0, budget=BUDGET_SE
 
 
 def _growth():
+    """The C++ baseline and cost model (``vfi_bench.cpp_baseline``), which need vfi.growth."""
     try:
-        from vfi.growth import report
-    except ImportError:
-        raise NotImplementedError("vfi.growth does not exist at this commit") from None
-    return report
+        from vfi_bench import cpp_baseline
+    except ImportError as exc:
+        raise NotImplementedError(f"vfi.growth does not exist at this commit ({exc})") from None
+    return cpp_baseline
 
 
 def _runnable(variant):

@@ -8,7 +8,7 @@
   returns a zero-argument callable, already run once at the timed shapes and dtypes so
   JIT compilation stays out of the timings.
 - ``BUDGET_SECONDS`` and ``estimated_seconds``: which sizes a variant is too slow for,
-  by the cost model of ``vfi/costs.py`` (the one place that holds its numbers).
+  by the cost model of ``vfi_bench/costs.py`` (the one place that holds its numbers).
 - ``cake_grid(n)``: the cached, deterministic grid of the scaling cases.
 """
 from __future__ import annotations
@@ -72,26 +72,27 @@ BUDGET_SECONDS = 2.0
 BUDGET_SCALE = float(os.environ.get("VFI_BENCH_BUDGET_SCALE", "1"))
 
 
-def _load_costs():
-    """``vfi/costs.py`` of this checkout, the one cost model of the budgets.
+def tracker():
+    """The tracker package (``vfi_bench``) of the checkout this suite lives in.
 
-    asv imports the benchmarks from the checkout and ``vfi`` from the commit it measures:
-    loading the checkout's file skips the same cases at every commit, those from before
-    ``vfi.costs`` included. The installed ``vfi.costs`` serves when there is no checkout
-    beside this folder.
+    asv imports the benchmarks from the checkout and ``vfi`` from the commit it measures,
+    whose environment has no ``vfi_bench`` (or an older one). The suite's budgets and its
+    C++ baseline must be the checkout's at every commit, so the package is loaded from
+    ``../vfi_bench`` beside this folder, under its own name, once per process.
     """
-    path = Path(__file__).resolve().parents[1] / "vfi" / "costs.py"
-    if not path.is_file():
-        from vfi import costs
-
-        return costs
-    spec = importlib.util.spec_from_file_location("_vfi_costs_of_checkout", path)
+    if "vfi_bench" in sys.modules:
+        return sys.modules["vfi_bench"]
+    folder = Path(__file__).resolve().parents[1] / "vfi_bench"
+    spec = importlib.util.spec_from_file_location(
+        "vfi_bench", folder / "__init__.py", submodule_search_locations=[str(folder)])
     module = importlib.util.module_from_spec(spec)
+    sys.modules["vfi_bench"] = module
     spec.loader.exec_module(module)
     return module
 
 
-costs = _load_costs()
+tracker()
+from vfi_bench import costs  # noqa: E402  (the checkout's, loaded just above)
 
 
 def variant_names(problem: str) -> list[str]:
@@ -105,7 +106,7 @@ def variant_names(problem: str) -> list[str]:
 
 
 def estimated_seconds(variant: str, n: int, num_iter: int) -> float:
-    """A rough cost model (``vfi/costs.py``, cake eating): enough to skip hopeless cases,
+    """A rough cost model (``vfi_bench/costs.py``, cake eating): enough to skip hopeless cases,
     never used as a result."""
     return costs.estimated_seconds("cake", variant, n, num_iter)
 

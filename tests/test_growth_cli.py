@@ -1,11 +1,11 @@
-"""``python -m vfi afv``: the comparison table, on a small grid to stay fast."""
+"""``python -m vfi_bench afv``: the comparison table, on a small grid to stay fast."""
 import subprocess
 import sys
 
 import pytest
 
 import vfi.growth as growth
-from vfi.growth import report
+from vfi_bench import cpp_baseline as report
 
 SMALL_TABLE = {"n_capital": 1000, "budget": 0.1}
 needs_numba = pytest.mark.skipif("numba-monotone" not in growth.variants(),
@@ -13,13 +13,13 @@ needs_numba = pytest.mark.skipif("numba-monotone" not in growth.variants(),
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "vfi", "afv", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "vfi_bench", "afv", *args], capture_output=True,
                           text=True, timeout=600)
 
 
 @pytest.fixture(scope="module")
 def small_table():
-    """``python -m vfi afv`` on 1000 points with a 0.1 s budget, run once for the module."""
+    """``python -m vfi_bench afv`` on 1000 points with a 0.1 s budget, run once for the module."""
     return run("--n-capital", str(SMALL_TABLE["n_capital"]), "--repeats", "1",
                "--budget", str(SMALL_TABLE["budget"]))
 

@@ -6,7 +6,6 @@ Each command is a function ``add_<name>(subparsers)`` that registers its parser 
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import time
 
@@ -105,46 +104,6 @@ def add_variants(subparsers):
     parser.set_defaults(handler=run_variants)
 
 
-def run_afv(args, parser):
-    from vfi.growth import report
-
-    if args.repeats < 1:
-        parser.error("--repeats must be >= 1")
-    if args.n_capital < 1000:
-        parser.error("--n-capital must be >= 1000 (the check value is at capital index 999)")
-    print(f"Aruoba & Fernandez-Villaverde (2015): {args.n_capital} capital points x 5 states; "
-          f"solve to a guaranteed {args.tol:g}; median of {args.repeats}")
-    try:
-        cpp = report.cpp_baseline(args.n_capital, args.repeats)
-        baseline, name = cpp["seconds"], "C++"
-        print(f"C++ baseline (cpp/afv.cpp, -O3): {cpp['seconds']:.4f} s, "
-              f"{cpp['iterations']} iterations, check {cpp['check']:.6f}")
-    except (report.CppUnavailable, OSError, subprocess.CalledProcessError) as exc:
-        baseline, name = None, "monotone"
-        print(f"C++ baseline unavailable ({exc}); ratios are to numba-monotone's paper VFI")
-    rows, reference = report.afv_table(args.n_capital, args.repeats, args.tol, args.budget)
-    if baseline is None:
-        paper = [r for r in rows if r.variant == "numba-monotone" and r.method == "paper"]
-        baseline = paper[0].seconds if paper and not paper[0].skipped else float("nan")
-    print(f"sup error: to a solution guaranteed within {reference.error_bound:.1e}")
-    print(report.format_table(rows, baseline, name))
-    print("check: k' at capital index 999, productivity index 2 (paper: 0.146549 with its P; "
-          "within tol, a flat objective\nlets a solve pick a maximiser a few grid steps off)")
-    return 0
-
-
-def add_afv(subparsers):
-    parser = subparsers.add_parser("afv", help="the growth model of Aruoba & Fernandez-Villaverde "
-                                               "(2015): every variant and method against C++")
-    parser.add_argument("--repeats", type=int, default=3, help="timed runs per row (median)")
-    parser.add_argument("--n-capital", type=int, default=17820, help="capital grid points")
-    parser.add_argument("--tol", type=float, default=2e-6, help="guaranteed tolerance of solve")
-    parser.add_argument("--budget", type=float, default=5.0,
-                        help="skip rows estimated to take longer than this (seconds per run); "
-                             "brute-force paper rows are scaled from a smaller grid instead")
-    parser.set_defaults(handler=lambda args: run_afv(args, parser))
-
-
 def run_savings(args, parser):
     import time
 
@@ -188,7 +147,7 @@ def add_savings(subparsers):
     parser.set_defaults(handler=lambda args: run_savings(args, parser))
 
 
-COMMANDS = [add_solve, add_variants, add_afv, add_savings]
+COMMANDS = [add_solve, add_variants, add_savings]
 
 
 def main(argv=None) -> int:

@@ -83,13 +83,25 @@ def _import_failure(module: str) -> str | None:
 
 @dataclass(frozen=True)
 class Variant:
-    """A registered kernel: ``target`` is ``"module:function"``, imported lazily."""
+    """A registered kernel: ``target`` is ``"module:function"``, imported lazily.
+
+    ``fast_path``, when given, is another ``"module:function"`` the variant runs: a
+    compiled path that the plain default call takes instead of ``target`` (it checks its
+    own inputs and returns False where the general path must run). :attr:`entry_points`
+    lists every function the variant runs, so whatever wraps or measures a variant
+    through the registry reaches what users run.
+    """
 
     problem: str
     name: str
     target: str
     requires: tuple[str, ...] = ()
     description: str = ""
+    fast_path: str | None = None
+
+    @property
+    def entry_points(self) -> tuple[str, ...]:
+        return (self.target,) + ((self.fast_path,) if self.fast_path else ())
 
     @property
     def backend(self) -> str:
@@ -112,12 +124,13 @@ class Variant:
     def available(self) -> bool:
         return self.unavailable_reason is None
 
-    def load(self) -> Callable:
+    def load(self, entry: str | None = None) -> Callable:
+        """The kernel (or ``entry``, one of :attr:`entry_points`), imported now."""
         reason = self.unavailable_reason
         if reason is not None:
             raise VariantUnavailable(f"variant {self.name!r} of problem {self.problem!r} "
                                      f"is unavailable: {reason}")
-        module, function = self.target.split(":")
+        module, function = (entry or self.target).split(":")
         return getattr(importlib.import_module(module), function)
 
 
@@ -126,13 +139,13 @@ _ALIASES: dict[tuple[str, str], str] = {}
 
 
 def register(problem: str, name: str, target: str, *, requires: tuple[str, ...] = (),
-             description: str = "") -> Variant:
+             description: str = "", fast_path: str | None = None) -> Variant:
     """Declare variant ``name`` (``backend-algorithm``) of ``problem``."""
     if "-" not in name:
         raise ValueError(f"variant name must be 'backend-algorithm', got {name!r}")
     if (problem, name) in _REGISTRY:
         raise ValueError(f"variant {name!r} of problem {problem!r} is registered twice")
-    variant = Variant(problem, name, target, tuple(requires), description)
+    variant = Variant(problem, name, target, tuple(requires), description, fast_path)
     _REGISTRY[problem, name] = variant
     return variant
 

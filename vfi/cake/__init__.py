@@ -38,7 +38,8 @@ registry.register(PROBLEM, "jax-sharded", "vfi.cake.jax:iterate_sharded", requir
                   description="states split across jax.devices() with shard_map")
 registry.register(PROBLEM, "numba-maxplus", "vfi.cake.maxplus:iterate_maxplus",
                   requires=("numba",), description="K steps as one max-plus merge (uniform "
-                  "grid, concave v0), else numba-concave")
+                  "grid, concave v0), else numba-concave",
+                  fast_path="vfi.cake.maxplus:checked_default")
 registry.register(PROBLEM, "jax-maxplus", "vfi.cake.jax_maxplus:iterate_maxplus",
                   requires=("jax",), description="the max-plus merge by lax.top_k, else "
                   "numba-concave")
@@ -130,11 +131,8 @@ def _fast_kernel():
     broken rule, or a grid the merge does not apply to, takes the general path, which
     raises the named error or runs the fallback.
     """
-    if "numba-maxplus" not in variants():
-        return None
-    from vfi.cake.maxplus import checked_default
-
-    return checked_default
+    variant = registry.get_variant(PROBLEM, "numba-maxplus")
+    return variant.load(variant.fast_path) if variant.available else None
 
 
 def bellman(grid, beta, v, *, variant=DEFAULT_VARIANT):

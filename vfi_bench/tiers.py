@@ -9,10 +9,7 @@
 
 asv matches a parameterised benchmark as ``name(param, ...)`` with each parameter's
 repr, which is how the patterns below pick single points.
-
-    python benchmarks/tiers.py quick     # prints the regex (the Makefile reads it)
 """
-import sys
 
 FAST = "numba-(?:monotone|parallel-monotone|concave|maxplus)"
 
@@ -40,8 +37,3 @@ def regex(tier: str) -> str:
     patterns = TIERS[tier]
     return patterns[0] if len(patterns) == 1 else "|".join(f"(?:{p})" for p in patterns)
 
-
-if __name__ == "__main__":
-    if len(sys.argv) != 2 or sys.argv[1] not in TIERS:
-        sys.exit(f"usage: python benchmarks/tiers.py {{{','.join(TIERS)}}}")
-    print(regex(sys.argv[1]))

@@ -1,8 +1,8 @@
 #!/usr/bin/env python
-r"""Regression drill: does ``scripts/compare.py`` catch a small slowdown, and only that?
+r"""Regression drill: does ``make compare`` catch a small slowdown, and only that?
 
-    python scripts/regression_drill.py [--runs 20] [--bench REGEX] [--pairs 10]
-                                       [--slowdown 1.25] [--seed S] [--out FILE.json]
+    python -m vfi_bench drill [--runs 20] [--bench REGEX] [--pairs N]
+                              [--slowdown 1.25] [--seed S] [--out FILE.json]
 
 In a temporary ``git clone`` of this repository (HEAD as committed, not the working
 tree) the drill makes ``--runs`` rounds of two runs each, in random order:
@@ -11,15 +11,16 @@ tree) the drill makes ``--runs`` rounds of two runs each, in random order:
   variant picked at random;
 - A/B: one commit that slows one variant, picked at random among the notebook cases
   (``bench_cake.NotebookCase.time_iterate``) that ``--bench`` selects, by about
-  ``--slowdown``: the function that ``vfi/cake/__init__.py`` registers for it
-  (``"module:function"``) is wrapped so that each call, once done, busy-waits
+  ``--slowdown``: every entry point that ``vfi/cake/__init__.py`` registers for it
+  (``"module:function"``: the kernel, and the compiled ``fast_path`` that the plain
+  default call takes) is wrapped so that each call, once done, busy-waits
   :math:`(f - 1)` times its own duration (:func:`inject_slowdown`), whatever the
   machine.
 
-Each commit is compared with the base (the clone's HEAD) by ``scripts/compare.py
-compare``, run in the clone, so its asv environments live in the clone's ``.asv``
-(built the first time: minutes); this repository's calibrated thresholds
-(``.asv/compare/thresholds-*.json``) are copied there. The clone is reset to the base
+Each commit is compared with the base (the clone's HEAD) by ``make compare``, exactly as
+documented, run in the clone (with this checkout's ``.venv``), so its asv environments
+live in the clone's ``.asv`` (built the first time: minutes); this repository's
+calibrated thresholds (``.asv/compare/thresholds-*.json``) are copied there. The clone is reset to the base
 between runs. While a comparison runs, a load generator that the drill starts
 (:func:`generate_load`, a separate process) keeps another core busy with a random duty
 cycle; it is bounded in time and stopped when the run ends.
@@ -54,12 +55,12 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[1]  # the checkout whose .venv runs the drill
 REGISTRY_FILE = "vfi/cake/__init__.py"
 NOTEBOOK = "bench_cake.NotebookCase.time_iterate"
 DEFAULT_BENCH = r"^bench_cake\.NotebookCase\.time_iterate"
 DEFAULT_OUT = REPO / ".asv" / "regression-drill.json"
-DEFAULT_PAIRS = 10  # compare_stats.MIN_PAIRS: fewer pairs give only "inconclusive"
+DEFAULT_PAIRS = 18  # compare's default
 FLAGS = ("regressed", "improved")
 #: Targets per 20 runs of each kind: false alarms at most, detections at least.
 MAX_FALSE_ALARMS_PER_20 = 1
@@ -118,13 +119,16 @@ def commit_all(clone: Path, branch: str, base: str, message: str) -> str:
 
 # ---- what is slowed -------------------------------------------------------------------
 
-def registered_targets(registry_source: str) -> dict[str, str]:
-    """``{variant: "module:function"}`` of every ``register(problem, name, target)`` call.
+def registered_targets(registry_source: str) -> dict[str, tuple[str, ...]]:
+    """``{variant: ("module:function", ...)}``: every entry point of each
+    ``register(problem, name, target, fast_path=...)`` call, the target first.
 
     Examples
     --------
     >>> registered_targets('registry.register(P, "numba-loops", "vfi.cake.numba:f")')
-    {'numba-loops': 'vfi.cake.numba:f'}
+    {'numba-loops': ('vfi.cake.numba:f',)}
+    >>> registered_targets('register(P, "numba-x", "m:f", fast_path="m:g")')
+    {'numba-x': ('m:f', 'm:g')}
     """
     found = {}
     for node in ast.walk(ast.parse(registry_source)):
@@ -135,7 +139,9 @@ def registered_targets(registry_source: str) -> dict[str, str]:
         args = node.args[1:3]
         if name == "register" and all(isinstance(a, ast.Constant)
                                       and isinstance(a.value, str) for a in args):
-            found[args[0].value] = args[1].value
+            extra = [k.value.value for k in node.keywords if k.arg == "fast_path"
+                     and isinstance(k.value, ast.Constant) and isinstance(k.value.value, str)]
+            found[args[0].value] = (args[1].value, *extra)
     return found
 
 
@@ -319,7 +325,7 @@ def generate_load(lifetime: float, period: float = 0.5, seed: int | None = None)
 
 def start_load(lifetime: float, period: float = 0.5, seed: int | None = None):
     """:func:`generate_load` in a new process (``subprocess.Popen``)."""
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--load-generator", str(lifetime),
+    cmd = [sys.executable, "-m", "vfi_bench", "drill", "--load-generator", str(lifetime),
            "--load-period", str(period)]
     if seed is not None:
         cmd += ["--seed", str(seed)]
@@ -351,59 +357,79 @@ def load_running(lifetime: float, period: float, seed: int | None,
 
 # ---- one run ------------------------------------------------------------------------------
 
-def make_change(clone: Path, base: str, kind: str, variant: str, target: str,
+def make_change(clone: Path, base: str, kind: str, variant: str, targets: Sequence[str],
                 factor: float, index: int) -> str:
-    """Commit run ``index``'s change at ``base``: a comment (A/A) in, or a slowdown (A/B)
-    of, ``variant``'s entry point ``target``; the new commit."""
-    path, function = entry_point(clone, target)
-    source = path.read_text()
+    """Commit run ``index``'s change at ``base``: a comment (A/A) in the module of, or a
+    slowdown (A/B) of every one of, ``variant``'s entry points ``targets``; the new
+    commit."""
     if kind == AA:
-        new = add_comment(source, f"regression drill, run {index}: a comment, no code change")
+        path, _ = entry_point(clone, targets[0])
+        path.write_text(add_comment(path.read_text(), f"regression drill, run {index}: "
+                                                      "a comment, no code change"))
         message = f"drill run {index}: comment only"
     else:
-        new = inject_slowdown(source, function, factor)
+        for target in targets:
+            path, function = entry_point(clone, target)
+            path.write_text(inject_slowdown(path.read_text(), function, factor))
         message = f"drill run {index}: {variant} slowed by about x{factor:g}"
-    path.write_text(new)
     branch = f"drill-{index:03d}-{'aa' if kind == AA else 'ab'}"
     return commit_all(clone, branch, base, message)
 
 
+def compare_command(base: str, head: str, args, seed: int, out: Path) -> list[str]:
+    """``make compare`` as the README documents it, run with this checkout's ``.venv``."""
+    extra = f"--pairs {args.pairs} --seed {seed}"
+    cmd = ["make", "--no-print-directory", "compare", f"BASE={base}", f"HEAD={head}",
+           f"OUT={out}", f"BENCH={args.bench}", f"VENV={REPO / '.venv'}",
+           f"COMPARE_ARGS={extra}"]
+    return cmd + ([f"MACHINE={args.machine}"] if args.machine else [])
+
+
+def expected_status(records: Sequence[dict]) -> int:
+    """The exit status compare's contract gives for ``records``: 1 when one is
+    "regressed", else 0."""
+    return int(any(r["verdict"] == "regressed" for r in records))
+
+
 def compare(clone: Path, base: str, head: str, args, seed: int, out: Path,
-            log: Path) -> list[dict]:
-    """``scripts/compare.py compare`` of ``base`` and ``head`` in the clone; its records.
+            log: Path) -> tuple[list[dict], int]:
+    """``make compare`` of ``base`` and ``head`` in the clone; its records and exit status.
 
     Its output goes to ``log``. Raises :class:`DrillError` when it could not run (exit
-    status 2, or no records written).
+    status 2, or no records written) or when its exit status breaks the contract.
     """
-    cmd = [sys.executable, "scripts/compare.py", "compare", "--base", base, "--head", head,
-           "--bench", args.bench, "--pairs", str(args.pairs), "--seed", str(seed),
-           "--out", str(out)] + (["--machine", args.machine] if args.machine else [])
     with open(log, "w") as fh:
-        rc = subprocess.run(cmd, cwd=clone, stdout=fh, stderr=subprocess.STDOUT).returncode
+        rc = subprocess.run(compare_command(base, head, args, seed, out), cwd=clone,
+                            stdout=fh, stderr=subprocess.STDOUT).returncode
     if rc not in (0, 1) or not out.is_file():
         tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:])
-        raise DrillError(f"compare.py exited {rc} (log {log}):\n{tail}")
-    return json.loads(out.read_text())
+        raise DrillError(f"make compare exited {rc} (log {log}):\n{tail}")
+    records = json.loads(out.read_text())
+    if rc != expected_status(records):
+        raise DrillError(f"make compare exited {rc}, its records say "
+                         f"{expected_status(records)} (log {log})")
+    return records, rc
 
 
 def do_run(ctx: dict, index: int, kind: str, rng: random.Random, args) -> dict:
     """Commit, compare and classify one run; the clone is reset to the base afterwards."""
     variant = rng.choice(ctx["candidates"])
-    target = ctx["targets"][variant]
+    targets = ctx["targets"][variant]
     seed, load_seed = rng.randrange(2**32), rng.randrange(2**32)
     tag = f"{index:03d}-{'aa' if kind == AA else 'ab'}"
     started = time.monotonic()
     try:
-        head = make_change(ctx["clone"], ctx["base"], kind, variant, target,
+        head = make_change(ctx["clone"], ctx["base"], kind, variant, targets,
                            args.slowdown, index)
         with load_running(args.load_lifetime, args.load_period, load_seed, not args.no_load):
-            records = compare(ctx["clone"], ctx["base"], head, args, seed,
+            records, status = compare(ctx["clone"], ctx["base"], head, args, seed,
                               ctx["tmp"] / f"run-{tag}.json", ctx["tmp"] / f"run-{tag}.log")
     finally:
         reset_to_base(ctx["clone"], ctx["base"])
     slowed = variant if kind == AB else None
-    return {"index": index, "kind": kind, "slowed": slowed, "touched": target,
+    return {"index": index, "kind": kind, "slowed": slowed, "touched": ", ".join(targets),
             "head": head, "seed": seed, "load_seed": None if args.no_load else load_seed,
+            "exit_status": status,
             "wall_seconds": round(time.monotonic() - started, 1),
             **classify(kind, records, slowed), "records": records}
 
@@ -430,7 +456,8 @@ def raw_line(run: dict, total: int) -> str:
         if run["flagged_not_slowed"]:
             outcome += f", FLAGGED NOT SLOWED: {', '.join(run['flagged_not_slowed'])}"
     return (f"[{run['index']}/{total}] {run['kind']} {what}: {counts} {flagged}".rstrip()
-            + f" -> {outcome}; {run['wall_seconds']:.0f} s")
+            + f" -> {outcome}; exit {run.get('exit_status', '-')}; "
+            f"{run['wall_seconds']:.0f} s")
 
 
 def summary_table(summary: dict) -> str:

@@ -1,15 +1,17 @@
 """The paper's comparison: each variant and method on :func:`afv2015`, against C++.
 
-Used by ``python -m vfi afv`` and by ``benchmarks/bench_growth.py``. The C++ baseline
+Used by ``python -m vfi_bench afv`` and by ``benchmarks/bench_growth.py``. The C++ baseline
 (``cpp/afv.cpp``, the paper's algorithm) is built with ``c++ -O3`` into a temporary
 directory and times itself, so that process start-up is not counted.
 """
 from __future__ import annotations
 
+import argparse
 import math
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -17,13 +19,14 @@ from pathlib import Path
 
 import numpy as np
 
-from vfi import costs
 from vfi.growth import api
 from vfi.growth.model import AFV_N, afv2015
+from vfi_bench import costs
 
 PROBLEM = "growth"
 
-CPP_SOURCE = Path(__file__).resolve().parents[2] / "cpp" / "afv.cpp"
+#: The paper's C++ program, in the checkout that holds this package (and the benchmarks).
+CPP_SOURCE = Path(__file__).resolve().parents[1] / "cpp" / "afv.cpp"
 
 #: Rows per variant: "paper" is value iteration from 0 with the paper's rule (sup|dV| <
 #: 1e-7); the others are ``solve`` to a guaranteed tolerance, "+c2f" from a coarse grid.
@@ -290,3 +293,48 @@ def format_table(rows, baseline_seconds: float, baseline_name: str) -> str:
         lines.append(_estimated_line(r, ratio) if r.estimated else _measured_line(r, ratio))
     footnote = estimate_footnote(rows)
     return "\n".join(lines + ([footnote] if footnote else []) + skipped_summary(rows))
+
+
+def run_afv(args, parser):
+    if args.repeats < 1:
+        parser.error("--repeats must be >= 1")
+    if args.n_capital < 1000:
+        parser.error("--n-capital must be >= 1000 (the check value is at capital index 999)")
+    print(f"Aruoba & Fernandez-Villaverde (2015): {args.n_capital} capital points x 5 states; "
+          f"solve to a guaranteed {args.tol:g}; median of {args.repeats}")
+    try:
+        cpp = cpp_baseline(args.n_capital, args.repeats)
+        baseline, name = cpp["seconds"], "C++"
+        print(f"C++ baseline (cpp/afv.cpp, -O3): {cpp['seconds']:.4f} s, "
+              f"{cpp['iterations']} iterations, check {cpp['check']:.6f}")
+    except (CppUnavailable, OSError, subprocess.CalledProcessError) as exc:
+        baseline, name = None, "monotone"
+        print(f"C++ baseline unavailable ({exc}); ratios are to numba-monotone's paper VFI")
+    rows, reference = afv_table(args.n_capital, args.repeats, args.tol, args.budget)
+    if baseline is None:
+        paper = [r for r in rows if r.variant == "numba-monotone" and r.method == "paper"]
+        baseline = paper[0].seconds if paper and not paper[0].skipped else float("nan")
+    print(f"sup error: to a solution guaranteed within {reference.error_bound:.1e}")
+    print(format_table(rows, baseline, name))
+    print("check: k' at capital index 999, productivity index 2 (paper: 0.146549 with its P; "
+          "within tol, a flat objective\nlets a solve pick a maximiser a few grid steps off)")
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m vfi_bench afv",
+        description="the growth model of Aruoba & Fernandez-Villaverde (2015): every variant "
+                    "and method against C++")
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs per row (median)")
+    parser.add_argument("--n-capital", type=int, default=17820, help="capital grid points")
+    parser.add_argument("--tol", type=float, default=2e-6, help="guaranteed tolerance of solve")
+    parser.add_argument("--budget", type=float, default=5.0,
+                        help="skip rows estimated to take longer than this (seconds per run); "
+                             "brute-force paper rows are scaled from a smaller grid instead")
+    args = parser.parse_args(argv)
+    return run_afv(args, parser)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

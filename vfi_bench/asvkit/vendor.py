@@ -1,6 +1,6 @@
 """Make a published asv report open without internet: pinned local copies of its scripts.
 
-    python scripts/report_vendor.py .asv/html [--cache DIR]
+    python -m vfi_bench.asvkit.vendor .asv/html [--cache DIR]
 
 asv 0.6.6's ``index.html`` loads jQuery, flot (five plugins), bootstrap, blueimp-md5 and
 stupidtable from public CDNs, so on a machine without internet (an HPC login node, a

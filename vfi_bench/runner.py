@@ -1,9 +1,9 @@
 """Run, time and publish the asv suite by tier: what the Makefile's bench targets call.
 
-    python scripts/bench.py run --tier quick|full [--bench REGEX] [--machine NAME] [-- ASV ARGS]
-    python scripts/bench.py history --tier quick --commits 20 [--machine NAME]
-    python scripts/bench.py publish [--commit HASH]
-    python scripts/bench.py breakdown [--commit HASH]
+    python -m vfi_bench run --tier quick|full [--bench REGEX] [--machine NAME] [-- ASV ARGS]
+    python -m vfi_bench history --tier quick --commits 20 [--machine NAME]
+    python -m vfi_bench publish [--commit HASH]
+    python -m vfi_bench breakdown [--commit HASH]
 
 ``run`` measures this checkout in the current environment (``asv run -E existing``),
 ``history`` the last N commits in asv's own virtualenvs. Both pass asv's progress lines
@@ -11,8 +11,8 @@ through and add, under each, the time spent and an estimate of the time left (fr
 last run of the same tier on this machine, else from the pace so far); the wall time of
 each run is kept in ``.asv/wall-times.json`` for the next estimate. ``publish`` merges
 the reference machines' results kept in the repository (``results/<machine>/``), runs
-``asv publish``, makes the report self-contained (``report_vendor.py``) and writes the
-front page (``bench_report.py``). ``breakdown`` prints where a run's time went, per
+``asv publish``, makes the report self-contained (:mod:`vfi_bench.asvkit.vendor`) and writes
+the front page (:mod:`vfi_bench.frontpage`). ``breakdown`` prints where a run's time went, per
 benchmark class, from the durations asv records.
 """
 from __future__ import annotations
@@ -28,10 +28,10 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from vfi_bench import frontpage, tiers
+from vfi_bench.asvkit import vendor
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "benchmarks"))
-sys.path.insert(0, str(ROOT / "scripts"))
-import tiers  # noqa: E402
 
 ASV = [sys.executable, "-m", "asv"]
 RESULTS = ROOT / ".asv" / "results"
@@ -159,15 +159,13 @@ def cmd_publish(args) -> int:
     if merged:
         print(f"Reference machines in this report: {', '.join(merged)} (results/)")
     subprocess.run(ASV + ["publish"], cwd=ROOT, check=True)
-    code = subprocess.run([sys.executable, str(ROOT / "scripts" / "report_vendor.py"),
-                           str(HTML)], cwd=ROOT).returncode
+    code = vendor.main([str(HTML)])
     if code != 0:
         return code
-    report = [sys.executable, str(ROOT / "scripts" / "bench_report.py"),
-              "--machine", args.machine or machine_name(None)]
+    report = ["--machine", args.machine or machine_name(None)]
     if args.commit:
         report += ["--commit", args.commit]
-    return subprocess.run(report, cwd=ROOT).returncode
+    return frontpage.main(report)
 
 
 def durations(commit: str, results: Path = RESULTS) -> dict[str, float]:
@@ -195,7 +193,8 @@ def cmd_breakdown(args) -> int:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m vfi_bench",
+                                     description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     for name, func in (("run", cmd_run), ("history", cmd_history)):
         p = sub.add_parser(name)

@@ -1,6 +1,6 @@
 """Summarise one commit's asv results: the front page people read first.
 
-    python scripts/bench_report.py [--commit HASH] [--results .asv/results] [--html .asv/html]
+    python -m vfi_bench frontpage [--commit HASH] [--results .asv/results] [--html .asv/html]
 
 Prints, and writes as ``<html>/vfi.html`` beside asv's report (which links to it):
 
@@ -197,13 +197,13 @@ machines.</p>
 """)
 
 
-def main() -> None:
+def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--commit", default=None, help="commit hash (default: HEAD)")
     parser.add_argument("--machine", default=None, help="asv machine (default: newest)")
     parser.add_argument("--results", type=Path, default=Path(".asv/results"))
     parser.add_argument("--html", type=Path, default=Path(".asv/html"))
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     commit = args.commit or subprocess.check_output(["git", "rev-parse", "HEAD"], text=True).strip()
     results = commit_results(args.results, commit, args.machine, fallback=args.commit is None)
     machine = results[-1].params.get("machine", "?")
@@ -217,6 +217,7 @@ def main() -> None:
     write_front_page(args.html / "vfi.html", commit, machine, sections, plot)
     print(f"Front page: {(args.html / 'vfi.html').resolve()} ({machine}, {commit[:8]})")
     print(f"HTML report: {(args.html / 'index.html').resolve()}  (make preview serves it)")
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,101 @@
+"""A long-lived asv benchmark process: discovered and timed by asv_runner, driven over a pipe.
+
+    python worker.py BENCHMARK_DIR        (run by an asv environment's own interpreter)
+
+This file imports nothing but the standard library and ``asv_runner`` (which asv installs
+in every environment it builds), so it runs in any asv environment, of any project, as a
+plain script. It reads one JSON request per line on stdin and answers one JSON line on
+the stdout it was started with (anything a benchmark prints goes to stderr):
+
+- ``{"op": "sample", "name": N, "index": I, "count": C}``: ``C`` samples of benchmark
+  ``N`` at parameter index ``I`` (None when not parameterised). The first request of a
+  benchmark imports it (``asv_runner.discovery.get_benchmark_from_name``), runs its
+  ``setup_cache`` and ``setup`` and one calibrating ``run`` as asv does (warm-up, the
+  number of calls per sample), which is not answered; every request then times ``C``
+  samples with that number and no warm-up. Answer ``{"samples": [...], "number": n}``,
+  ``{"skipped": reason}`` (setup raised ``NotImplementedError``) or ``{"error": text}``.
+- ``{"op": "quit"}``: tear every benchmark down and exit.
+
+The benchmark stays set up between requests, so a sample costs only its own calls:
+process start, imports and kernel loading are paid once per process, not per sample.
+"""
+import json
+import math
+import os
+import sys
+import traceback
+
+
+def _protocol_stream():
+    """The original stdout, for answers; fd 1 then points at stderr (benchmarks' prints)."""
+    out = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return out
+
+
+class Worker:
+    def __init__(self, benchmark_dir):
+        self.benchmark_dir = benchmark_dir
+        self.ready = {}  # (name, index) -> (benchmark, number)
+
+    def _prepare(self, name, index):
+        from asv_runner.discovery import get_benchmark_from_name
+
+        bench_id = name if index is None else f"{name}-{index}"
+        bench = get_benchmark_from_name(self.benchmark_dir, bench_id)
+        cache = bench.do_setup_cache() if bench.setup_cache_key is not None else None
+        bench.set_cache(cache)
+        if bench.do_setup():
+            return None
+        number = 1
+        if type(bench).__name__ == "TimeBenchmark":  # warm up and calibrate, as asv does
+            bench.repeat = 1
+            number = bench.do_run()["number"]
+        return bench, number
+
+    def sample(self, name, index, count):
+        key = (name, index)
+        if key not in self.ready:
+            try:
+                self.ready[key] = self._prepare(name, index)
+            except NotImplementedError as exc:
+                self.ready[key] = None
+                return {"skipped": str(exc) or "NotImplementedError"}
+        if self.ready[key] is None:
+            return {"skipped": "setup raised NotImplementedError"}
+        bench, number = self.ready[key]
+        bench.number, bench.repeat, bench.warmup_time = number, (count, count, math.inf), 0.0
+        result = bench.do_run()
+        return {"samples": list(result["samples"]), "number": result["number"]}
+
+    def close(self):
+        for entry in self.ready.values():
+            if entry is not None:
+                try:
+                    entry[0].do_teardown()
+                except Exception:  # a failing teardown must not hide the results
+                    traceback.print_exc()
+
+
+def serve(benchmark_dir, requests, answers):
+    worker = Worker(benchmark_dir)
+    try:
+        for line in requests:
+            request = json.loads(line)
+            if request.get("op") == "quit":
+                break
+            try:
+                answer = worker.sample(request["name"], request.get("index"),
+                                       int(request.get("count", 1)))
+            except Exception as exc:
+                traceback.print_exc()
+                answer = {"error": f"{type(exc).__name__}: {exc}"}
+            answers.write(json.dumps(answer) + "\n")
+            answers.flush()
+    finally:
+        worker.close()
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1], sys.stdin, _protocol_stream())
