@@ -8,12 +8,15 @@ JAX per device kind, and jax-sharded on 1 against 8 simulated devices.
   here are skipped with the reason.
 - ``ShardedDevices``: a subprocess per device count (XLA_FLAGS must be set before JAX is
   imported), each reporting the median of its own timed runs.
+- ``FamilyShardedSeconds``, ``FamilyShardedMemory``: the family's jax-sharded (growth and
+  savings) the same way, timed, and its memory per device as XLA's analysis states it.
 """
 import json
 import os
 import subprocess
 import sys
 
+from . import common
 from .common import cake_grid, prepare_cake, skip_over_budget, skip_unless_runnable
 
 BETA = 0.95
@@ -157,3 +160,94 @@ class ShardedDevices:
 
     def track_10_steps_seconds(self, devices, n):
         return self.seconds
+
+
+FAMILY_SCRIPT = """
+import json, statistics, sys, time
+import numpy as np
+import vfi.growth as growth
+import vfi.savings as savings
+from vfi.family.jax import sharded_memory_bytes
+import jax
+member, n, m, mode = {member!r}, {n}, {m}, {mode!r}
+if member == "growth":
+    api, model = growth, growth.afv2015(n)
+else:
+    y = np.exp(np.linspace(-0.5, 0.5, m))
+    P = 0.9 * np.eye(m) + 0.1 / m
+    api, model = savings, savings.OptimalSavings(R=1.01, beta=0.98, gamma=2.0,
+                                                 grid=np.linspace(0.01, 5.0, n), y=y, P=P)
+report = {{"devices": len(jax.devices()),
+           "bytes_per_device": sharded_memory_bytes(model.spec)}}
+if mode == "time":
+    api.iterate(model, 10, variant="jax-sharded")
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        api.iterate(model, 10, variant="jax-sharded")
+        times.append(time.perf_counter() - start)
+    report["median"] = statistics.median(times)
+print(json.dumps(report))
+"""
+
+#: The family's cases: (member, grid points, exogenous states). Timed: growth on 1,001
+#: capital points (5 states) and savings with 100 income states (the lectures' 150 x 100);
+#: memory only (compiled, not run): growth at 10^6 capital points, whose brute-force step
+#: (2.5e12 pairs) is for many accelerators, not for this machine.
+FAMILY_TIMED = {"growth-1001x5": ("growth", 1_001, 5), "savings-150x100": ("savings", 150, 100)}
+FAMILY_LARGE = {"growth-1000000x5": ("growth", 1_000_000, 5)}
+#: Seconds one case's subprocess takes here (import, compile, runs; measured at about 5 s
+#: timed and 3 s memory only, rounded up), against a budget of 120 s per case.
+FAMILY_SECONDS = {"time": 10.0, "memory": 5.0}
+FAMILY_BUDGET = 120.0
+
+
+def _family_report(case, devices, mode):
+    member, n, m = {**FAMILY_TIMED, **FAMILY_LARGE}[case]
+    skip_unless_runnable(member, "jax-sharded")
+    budget = FAMILY_BUDGET * common.BUDGET_SCALE
+    if FAMILY_SECONDS[mode] > budget:
+        raise NotImplementedError(f"{case} on {devices} device(s): about "
+                                  f"{FAMILY_SECONDS[mode]:g} s, over the {budget:g} s budget")
+    env = dict(os.environ, JAX_PLATFORMS="cpu",
+               XLA_FLAGS=f"--xla_force_host_platform_device_count={devices}")
+    script = FAMILY_SCRIPT.format(member=member, n=n, m=m, mode=mode)
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                          text=True, timeout=540)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr[-2000:])
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["devices"] == devices, report
+    return report
+
+
+class FamilyShardedSeconds:
+    """Seconds for 10 steps of the family's jax-sharded, on 1 and 8 simulated CPU devices
+    (one subprocess each: the device count is fixed when JAX is imported)."""
+
+    params = [list(FAMILY_TIMED), [1, 8]]
+    param_names = ["case", "devices"]
+    unit = "seconds (median of 5)"
+    timeout = 600
+
+    def setup(self, case, devices):
+        self.seconds = _family_report(case, devices, "time")["median"]
+
+    def track_10_steps_seconds(self, case, devices):
+        return self.seconds
+
+
+class FamilyShardedMemory:
+    """Bytes one device needs for the family's jax-sharded (XLA's memory analysis of the
+    compiled per-device program: arguments, outputs and scratch), on 1 and 8 devices."""
+
+    params = [list(FAMILY_TIMED) + list(FAMILY_LARGE), [1, 8]]
+    param_names = ["case", "devices"]
+    unit = "bytes per device"
+    timeout = 600
+
+    def setup(self, case, devices):
+        self.bytes = _family_report(case, devices, "memory")["bytes_per_device"]
+
+    def track_bytes_per_device(self, case, devices):
+        return self.bytes

@@ -39,6 +39,8 @@ FAMILY_VARIANTS = (
      "monotone search, first-decrease stop, exact for any V"),
     ("jax-blocked", "vfi.family.jax:iterate_blocked", ("jax",),
      "brute force, lax.map over row batches, vmap over states, float64"),
+    ("jax-sharded", "vfi.family.jax:iterate_sharded", ("jax",),
+     "jax-blocked with the grid's rows split across jax.devices() (shard_map)"),
 )
 
 
