@@ -6,11 +6,14 @@ command-line call used to pay again. Both JIT backends keep their compiled code 
 
 - **Numba**: every kernel is decorated with :func:`njit`, which is ``numba.njit`` with
   ``cache=True`` and ``numba.config.CACHE_DIR`` set to a folder named after a digest of
-  the *whole* ``vfi`` package source. Numba's own invalidation looks only at the
+  the *whole* ``vfi`` package's code. Numba's own invalidation looks only at the
   timestamp and size of the decorated function's file, so an edit to a helper in another
   module (``numba_parallel.py`` calls ``numba.py``'s ``_solve_segment``) would go
-  unseen; any change to any source file of the package gives a new digest, hence an
-  empty folder and a fresh compile. Numba also keys each entry on its own version, the
+  unseen; any change to the code of any module gives a new digest, hence an empty folder
+  and a fresh compile. The digest reads each module's tokens without comments, blank
+  lines or indentation-free whitespace, so a comment-only change keeps the folder; the
+  edited file's own entries are then recompiled by Numba's timestamp check, the rest
+  load (their code is unchanged, token for token). Numba also keys each entry on its own version, the
   Python version and the CPU, so a cache copied between machines is not misused.
 - **JAX**: the persistent compilation cache (``jax_compilation_cache_dir``). Its key is
   the compiled computation itself (with the jax, jaxlib and backend versions), so a
@@ -31,9 +34,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import os
 import shutil
 import sys
+import tokenize
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -47,12 +52,35 @@ def enabled() -> bool:
     return os.environ.get("VFI_JIT_CACHE", "1").strip().lower() not in _OFF
 
 
+_NOT_CODE = (tokenize.COMMENT, tokenize.NL)
+
+
+def code_tokens(source: bytes) -> bytes:
+    r"""The tokens of a module's source, without comments and blank lines, as bytes (the
+    raw source when it does not tokenize).
+
+    Examples
+    --------
+    >>> code_tokens(b"x = 1  # one\n") == code_tokens(b"x = 1\n\n# a note\n")
+    True
+    >>> code_tokens(b"x = 1\n") == code_tokens(b"x = 2\n")
+    False
+    """
+    try:
+        tokens = [(t.type, t.string) for t in tokenize.tokenize(io.BytesIO(source).readline)
+                  if t.type not in _NOT_CODE]
+    except (tokenize.TokenError, SyntaxError):
+        return source
+    return repr(tokens).encode()
+
+
 def digest_of(package: Path) -> str:
-    """16 hex digits of SHA-256 over every ``.py`` file under ``package`` (paths and bytes)."""
+    """16 hex digits of SHA-256 over the code of every ``.py`` file under ``package``
+    (paths and :func:`code_tokens`)."""
     digest = hashlib.sha256()
     for path in sorted(package.rglob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
+        digest.update(code_tokens(path.read_bytes()) + b"\0")
     return digest.hexdigest()[:16]
 
 

@@ -20,8 +20,8 @@ tree) the drill makes ``--runs`` rounds of two runs each, in random order:
 Each commit is compared with the base (the clone's HEAD) by ``make compare``, exactly as
 documented, run in the clone (with this checkout's ``.venv``), so its asv environments
 live in the clone's ``.asv`` (built the first time: minutes); this repository's
-calibrated thresholds (``.asv/compare/thresholds-*.json``) are copied there. The clone is reset to the base
-between runs. While a comparison runs, a load generator that the drill starts
+calibrated thresholds (``.asv/compare/thresholds-*.json``) are copied there. The clone is
+reset to the base between runs. While a comparison runs, a load generator that the drill starts
 (:func:`generate_load`, a separate process) keeps another core busy with a random duty
 cycle; it is bounded in time and stopped when the run ends.
 

@@ -46,10 +46,12 @@ import os
 import random
 import re
 import selectors
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,10 +63,17 @@ TIMED = ("time_", "timeraw_")
 RECORD_KEYS = ("benchmark", "params", "ratio", "low", "high", "verdict", "mde")
 DEFAULT_PAIRS = 18
 DEFAULT_PROCESSES = 3
+#: Thread pools the benchmark processes are pinned to (``--threads``): on a shared
+#: machine a kernel that needs every core waits at each barrier for whatever else runs,
+#: so its times say more about the neighbours than about the code.
+THREAD_VARIABLES = ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                    "OPENBLAS_NUM_THREADS")
 
 
 def say(*args, **kwargs) -> None:
-    """``print``, flushed."""
+    """``print``, flushed, after asv's log (when in use) has ended its current line."""
+    if "asv.console" in sys.modules:
+        sys.modules["asv.console"].log.flush()
     print(*args, **kwargs, flush=True)
 
 
@@ -190,8 +199,12 @@ class Side:
     number: dict = field(default_factory=dict)
     seconds: dict = field(default_factory=dict)
 
+    threads: int | None = None
+
     def start(self, benchmark_dir: str, cwd: str) -> Worker:
         env = {**os.environ, **self.env.env_vars}
+        if self.threads:
+            env.update(dict.fromkeys(THREAD_VARIABLES, str(self.threads)))
         return Worker(self.env.find_executable("python"), benchmark_dir, env, cwd)
 
     def keep(self, case: Case, answer: dict, seconds: float) -> list[float]:
@@ -202,22 +215,46 @@ class Side:
         return answer["samples"]
 
 
-#: ``sample(side, case)`` gives one sample (seconds) of ``case`` on side ``"A"``/``"B"``.
-Sampler = Callable[[str, Case], float]
+#: ``sample(side, case, count)`` gives ``count`` samples (seconds) of ``case`` on side
+#: ``"A"`` or ``"B"``.
+Sampler = Callable[[str, Case, int], Sequence[float]]
+
+#: A side's time in a sample pair is the median of as many asv samples as fit in this
+#: many seconds (asv_runner times one call per sample when a benchmark has a setup, and
+#: one call of a few microseconds is mostly timer and interrupt noise).
+BATCH_SECONDS = 0.01
+MAX_BATCH = 500
+
+
+def batch_size(probe: Sequence[float]) -> int:
+    """Samples per side and pair for a case whose probe samples are ``probe``.
+
+    Examples
+    --------
+    >>> batch_size([0.02]), batch_size([1e-4, 2e-4, 1e-4]), batch_size([1e-9])
+    (1, 100, 500)
+    """
+    typical = sorted(probe)[len(probe) // 2]
+    return max(1, min(MAX_BATCH, round(BATCH_SECONDS / max(typical, 1e-9))))
 
 
 def sample_pairs(cases: Sequence[Case], sampler: Sampler, pairs: int, rng: random.Random,
                  x: dict, failed: dict) -> None:
     """``pairs`` sample pairs of each case not yet failed, A and B in random order within
-    each pair; log ratios appended to ``x[case]``, failures recorded in ``failed``."""
+    each pair; log ratios appended to ``x[case]``, failures recorded in ``failed``.
+
+    Each case is first probed once on each side (untimed: a warm-up that also sets
+    :func:`batch_size`); a side's time in a pair is the median of its batch.
+    """
     for case in cases:
         if case in failed:
             continue
         group = []
         try:
+            count = batch_size([*sampler("A", case, 3), *sampler("B", case, 3)])
             for _ in range(pairs):
                 order = ("A", "B") if rng.random() < 0.5 else ("B", "A")
-                t = {side: sampler(side, case) for side in order}
+                t = {side: statistics.median(sampler(side, case, count)) for side in order}
                 group.append(math.log(t["B"] / t["A"]))
         except MeasureError as err:
             failed[case] = str(err)
@@ -243,14 +280,14 @@ class ProcessPairs:
         for worker in self.workers.values():
             worker.close()
 
-    def sampler(self, side: str, case: Case) -> float:
+    def sampler(self, side: str, case: Case, count: int) -> list[float]:
         started = time.monotonic()
-        answer = self.workers[side].request(case, 1)
+        answer = self.workers[side].request(case, count)
         if "samples" not in answer:
             what = "skipped" if "skipped" in answer else "failed"
             detail = answer.get("skipped") or answer.get("error")
             raise MeasureError(f"{what} on {'base' if side == 'A' else 'head'}: {detail}")
-        return self.sides[side].keep(case, answer, time.monotonic() - started)[0]
+        return self.sides[side].keep(case, answer, time.monotonic() - started)
 
 
 def measure(cases: Sequence[Case], sides: dict[str, Side], benchmark_dir: str,
@@ -266,10 +303,11 @@ def measure(cases: Sequence[Case], sides: dict[str, Side], benchmark_dir: str,
     for p in range(processes):
         order = list(cases)
         rng.shuffle(order)
-        say(f"  process pair {p + 1}/{processes}: {len(order)} points x {per_process} pairs",
-            flush=True)
+        started = time.monotonic()
         with ProcessPairs(sides, benchmark_dir) as pp:
             sample_pairs(order, pp.sampler, per_process, rng, x, failed)
+        say(f"  process pair {p + 1}/{processes}: {len(order)} points x {per_process} pairs, "
+            f"{time.monotonic() - started:.1f} s")
     return x, failed
 
 
@@ -498,24 +536,29 @@ def save_results(conf, conf_path: str, repo, machine: dict, sides: Sequence[Side
 
 # ---- commands ------------------------------------------------------------------------
 
-def prepare(conf, conf_path: str, repo, revs: dict[str, str], bench: str):
+def prepare(conf, conf_path: str, repo, revs: dict[str, str], bench: str,
+            threads: int | None = 1):
     """Resolve the revisions, build one environment per distinct side, discover, select.
 
     Returns ``(sides, benchmarks, timed, others)``; :class:`CannotRun` when nothing timed
     is selected.
     """
+    started = time.monotonic()
     commits = {side: resolve(repo, rev) for side, rev in revs.items()}
     envs = {}
     for side in sorted(commits, reverse=True):  # B (head) first: discovery runs there
         folder = compare_dir(conf) / ("env-head" if side == "B" else "env-base")
         envs[side] = build_env(conf_path, folder, repo, commits[side])
+    built = time.monotonic()
     benchmarks = discover(conf, envs["B"], repo, commits["B"], bench)
+    say(f"Environments ready in {built - started:.1f} s, suite discovered in "
+        f"{time.monotonic() - built:.1f} s")
     found = cases_of(benchmarks)
     timed, others = [c for c in found if c.timed], [c for c in found if not c.timed]
     if not timed:
         listed = ", ".join(c.label for c in others) or "none"
         raise CannotRun(f"no time_/timeraw_ benchmark selected by {bench!r} (others: {listed})")
-    sides = {s: Side(commits[s], envs[s]) for s in commits}
+    sides = {s: Side(commits[s], envs[s], threads=threads) for s in commits}
     return sides, benchmarks, timed, others
 
 
@@ -557,7 +600,8 @@ def cmd_compare(args) -> int:
         resolve(repo, rev)
     machine = machine_info(args.config, args.machine)
     sides, benchmarks, timed, others = prepare(conf, args.config, repo,
-                                               {"A": args.base, "B": args.head}, args.bench)
+                                               {"A": args.base, "B": args.head}, args.bench,
+                                               args.threads or None)
     seed = args.seed if args.seed is not None else random.randrange(2**31)
     say(f"Comparing {sides['A'].commit[:8]} (base) with {sides['B'].commit[:8]} (head) on "
         f"{machine['machine']}: {len(timed)} benchmark points, {args.processes} process "
@@ -581,7 +625,8 @@ def cmd_calibrate(args) -> int:
     repo = get_repo(conf)
     resolve(repo, args.rev)
     machine = machine_info(args.config, args.machine)["machine"]
-    sides, _, timed, others = prepare(conf, args.config, repo, {"B": args.rev}, args.bench)
+    sides, _, timed, others = prepare(conf, args.config, repo, {"B": args.rev}, args.bench,
+                                      args.threads or None)
     same = {"A": sides["B"], "B": sides["B"]}
     rng = random.Random(args.seed)
     runs: dict[Case, list[list[float]]] = {c: [] for c in timed}
@@ -643,6 +688,9 @@ def parser(default_bench: str = ".") -> argparse.ArgumentParser:
                        help="process pairs the sample pairs are spread over")
         q.add_argument("--machine", default=None, help="asv machine name (default: hostname)")
         q.add_argument("--config", default="asv.conf.json", help="the asv configuration")
+        q.add_argument("--threads", type=int, default=1,
+                       help="thread pools of the benchmark processes (NUMBA_NUM_THREADS, "
+                            "OMP_NUM_THREADS, ...); 0 leaves them as they are")
     s = sub.add_parser("show", help="print the table of a --out file")
     s.add_argument("file")
     s.set_defaults(func=cmd_show)
@@ -670,6 +718,10 @@ def main(argv=None, default_bench: str = ".") -> int:
         return args.func(args)
     except (CannotRun, UserError, ProcessError, EnvironmentUnavailable, OSError) as err:
         print(f"compare: could not run: {err}", file=sys.stderr)
+        return 2
+    except Exception:  # exit status 1 means "regressed": anything unforeseen is a 2
+        traceback.print_exc()
+        print("compare: could not run (an unexpected error, above)", file=sys.stderr)
         return 2
 
 
