@@ -13,8 +13,11 @@ command-line call used to pay again. Both JIT backends keep their compiled code 
   and a fresh compile. The digest reads each module's tokens without comments, blank
   lines or indentation-free whitespace, so a comment-only change keeps the folder; the
   edited file's own entries are then recompiled by Numba's timestamp check, the rest
-  load (their code is unchanged, token for token). Numba also keys each entry on its own version, the
-  Python version and the CPU, so a cache copied between machines is not misused.
+  load (their code is unchanged, token for token). An installed copy (not an editable
+  one) has its files' timestamps set from their contents (:func:`stamp_installed`), so a
+  reinstall of the same code, as asv does for every commit it measures, keeps every
+  entry. Numba also keys each entry on its own version, the Python version and the CPU,
+  so a cache copied between machines is not misused.
 - **JAX**: the persistent compilation cache (``jax_compilation_cache_dir``). Its key is
   the compiled computation itself (with the jax, jaxlib and backend versions), so a
   changed kernel is a different key by construction.
@@ -121,6 +124,34 @@ def _prune(parent: Path, keep: str) -> None:
         shutil.rmtree(stale, ignore_errors=True)
 
 
+def content_stamp(data: bytes) -> int:
+    """A modification time (seconds, in 2001-2033) that changes when ``data`` changes."""
+    return 10**9 + int.from_bytes(hashlib.sha256(data).digest()[:4], "big") % 10**9
+
+
+def stamp_installed(package: Path = PACKAGE_DIR) -> int:
+    """Give every ``.py`` file of an installed (site-packages) copy of the package the
+    modification time :func:`content_stamp` of its bytes; the number of files changed.
+
+    Numba trusts a cache entry while its source file keeps its timestamp and size; an
+    installer writes files with the time of the install, so each reinstall of unchanged
+    code would recompile everything. An editable checkout (not under site-packages) is
+    left alone: its timestamps belong to its developer.
+    """
+    if "site-packages" not in package.parts:
+        return 0
+    changed = 0
+    for path in package.rglob("*.py"):
+        stamp = content_stamp(path.read_bytes())
+        try:
+            if int(path.stat().st_mtime) != stamp:
+                os.utime(path, (stamp, stamp))
+                changed += 1
+        except OSError:  # a read-only install keeps the installer's times
+            return changed
+    return changed
+
+
 @functools.cache
 def numba_cache_dir() -> Path | None:
     """Point Numba's cache at this source digest's folder; None when caching is off."""
@@ -131,6 +162,7 @@ def numba_cache_dir() -> Path | None:
     folder = cache_root() / "numba" / source_digest()
     if not _writable(folder):
         return None
+    stamp_installed()
     os.utime(folder)  # most recently used: survives pruning
     _prune(folder.parent, folder.name)
     numba.config.CACHE_DIR = str(folder)
