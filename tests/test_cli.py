@@ -15,9 +15,16 @@ def run(*args):
 def test_variants_lists_every_registered_variant_with_status():
     out = run("variants")
     assert out.returncode == 0, out.stderr
-    for name in vfi.variants():
-        assert f"{name} " in out.stdout
-    assert out.stdout.count("available") >= len(vfi.variants())
+    # the cake section: "  name  status  description", one line per registered variant
+    lines = out.stdout.splitlines()
+    assert lines[0] == "cake:"
+    cake = [line.split() for line in lines[1:]]
+    cake = cake[:next((k for k, line in enumerate(lines[1:]) if not line.startswith(" ")),
+                      len(cake))]
+    status = {fields[0]: fields[1] for fields in cake}
+    expected = {name: "available" for name in vfi.variants()}
+    expected.update({name: "unavailable" for name in vfi.unavailable_variants()})
+    assert status == expected
 
 
 def test_solve_prints_the_report_and_plots(tmp_path):

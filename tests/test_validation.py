@@ -81,8 +81,13 @@ def test_inputs_not_mutated_and_read_only_inputs_accepted(variant):
     v0 = np.linspace(-1, 1, 5)
     grid.flags.writeable = False
     v0.flags.writeable = False
-    vfi.iterate(grid, 0.9, 4, variant=variant, v0=v0)
+    value, policy = vfi.iterate(grid, 0.9, 4, variant=variant, v0=v0, return_policy=True)
     np.testing.assert_array_equal(grid, GOOD_GRID)
+    # the same answer as from writable copies, and as the brute force
+    expected, expected_policy = vfi.iterate(GOOD_GRID.copy(), 0.9, 4, variant="numpy-masked",
+                                            v0=np.linspace(-1, 1, 5), return_policy=True)
+    np.testing.assert_allclose(value, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(policy, expected_policy)
     np.testing.assert_array_equal(v0, np.linspace(-1, 1, 5))
 
 
