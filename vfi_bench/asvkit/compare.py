@@ -39,6 +39,7 @@ processes of the same environment per process pair) and stores, per benchmark po
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
 import math
@@ -147,13 +148,19 @@ class Worker:
     def request(self, case: Case, count: int) -> dict:
         """Send one sample request; the answer, or :class:`MeasureError` on a timeout or
         a process that ended."""
+        self.send(case, count)
+        return self.receive(case.timeout)
+
+    def send(self, case: Case, count: int) -> None:
         message = {"op": "sample", "name": case.name, "index": case.index, "count": count}
         try:
             self.proc.stdin.write(json.dumps(message) + "\n")
             self.proc.stdin.flush()
         except (BrokenPipeError, OSError):
             raise MeasureError(self._ended()) from None
-        deadline = time.monotonic() + case.timeout
+
+    def receive(self, timeout: float) -> dict:
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for key, _ in self.selector.select(timeout=max(0.0, deadline - time.monotonic())):
                 line = key.fileobj.readline()
@@ -164,7 +171,7 @@ class Worker:
                 else:
                     return json.loads(line)
         self.kill()
-        raise MeasureError(f"timed out after {case.timeout:g} s")
+        raise MeasureError(f"timed out after {timeout:g} s")
 
     def _ended(self) -> str:
         code = self.proc.poll()
@@ -288,6 +295,35 @@ class ProcessPairs:
             detail = answer.get("skipped") or answer.get("error")
             raise MeasureError(f"{what} on {'base' if side == 'A' else 'head'}: {detail}")
         return self.sides[side].keep(case, answer, time.monotonic() - started)
+
+
+def prewarm(cases: Sequence[Case], sides: dict[str, Side], benchmark_dir: str,
+            parallel: int = 2) -> None:
+    """Set every case up once per side, in ``parallel`` processes per side at a time.
+
+    Nothing is timed: this fills whatever the benchmarks cache on disk at their first
+    setup (JIT compilation, above all) using every core, before the timing starts. A
+    case that fails here is left to fail again, with its reason, when it is measured.
+    """
+    started = time.monotonic()
+    cwd = tempfile.mkdtemp(prefix="asvkit-prewarm-")
+    for side in {id(s): s for s in sides.values()}.values():  # calibrate: one side
+        workers = [side.start(benchmark_dir, cwd) for _ in range(parallel)]
+        try:
+            shares = [list(cases[k::parallel]) for k in range(parallel)]
+            while any(shares):
+                busy = [(w, s.pop(0)) for w, s in zip(workers, shares, strict=True) if s]
+                for worker, case in busy:
+                    with contextlib.suppress(MeasureError):
+                        worker.send(case, 1)
+                for worker, case in busy:
+                    with contextlib.suppress(MeasureError):
+                        worker.receive(case.timeout)
+        finally:
+            for worker in workers:
+                worker.close()
+    say(f"Set up every point once per side ({parallel} processes at a time): "
+        f"{time.monotonic() - started:.1f} s")
 
 
 def measure(cases: Sequence[Case], sides: dict[str, Side], benchmark_dir: str,
@@ -577,6 +613,7 @@ def report(outcomes: Sequence[Outcome], others: Sequence[Case], out: str | None)
 def run_comparison(timed, sides, conf, args, thresholds, seed) -> list[Outcome]:
     """Measure, decide, and re-measure what is flagged in fresh process pairs."""
     rng = random.Random(seed)
+    prewarm(timed, sides, conf.benchmark_dir)
     x, failed = measure(timed, sides, conf.benchmark_dir, args.processes, args.pairs, rng)
     outcomes = judge(timed, x, failed, thresholds, seed)
     flagged = [o.case for o in outcomes if o.verdict in st.FLAGGED]

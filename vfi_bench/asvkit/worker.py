@@ -9,10 +9,11 @@ the stdout it was started with (anything a benchmark prints goes to stderr):
 
 - ``{"op": "sample", "name": N, "index": I, "count": C}``: ``C`` samples of benchmark
   ``N`` at parameter index ``I`` (None when not parameterised). The first request of a
-  benchmark imports it (``asv_runner.discovery.get_benchmark_from_name``), runs its
-  ``setup_cache`` and ``setup`` and one calibrating ``run`` as asv does (warm-up, the
-  number of calls per sample), which is not answered; every request then times ``C``
-  samples with that number and no warm-up. Answer ``{"samples": [...], "number": n}``,
+  benchmark imports it (``asv_runner.discovery.get_benchmark_from_name``) and runs its
+  ``setup_cache`` and ``setup``; every request then times ``C`` samples of the
+  benchmark's own ``number`` of calls (one when it sets none: the driver batches
+  samples instead), with no warm-up (the driver's first request of a benchmark is its
+  warm-up). Answer ``{"samples": [...], "number": n}``,
   ``{"skipped": reason}`` (setup raised ``NotImplementedError``) or ``{"error": text}``.
 - ``{"op": "quit"}``: tear every benchmark down and exit.
 
@@ -48,11 +49,7 @@ class Worker:
         bench.set_cache(cache)
         if bench.do_setup():
             return None
-        number = 1
-        if type(bench).__name__ == "TimeBenchmark":  # warm up and calibrate, as asv does
-            bench.repeat = 1
-            number = bench.do_run()["number"]
-        return bench, number
+        return bench, max(1, int(getattr(bench, "number", 0) or 0))
 
     def sample(self, name, index, count):
         key = (name, index)
