@@ -169,3 +169,25 @@ def test_growth_stops_as_stated(variant, method, data):
 def test_savings_stops_as_stated(variant, method, data):
     family_case(savings, savings_models(sizes=FAMILY_SIZES, states=st.sampled_from([1, 2, 3])),
                 variant, method, data)
+
+
+@pytest.mark.parametrize("variant", ["numba-loops", "numpy-broadcast"])
+@settings(max_examples=10)
+@given(grid=grids(min_size=1, max_size=24), beta=st.floats(0.05, 0.95),
+       tol=st.sampled_from([1e-3, 1e-6, 1e-9]))
+def test_vfi_method_is_value_iteration(variant, grid, beta, tol):
+    """method="vfi" takes v <- Tv and nothing else: the same steps, stop and midpoint as
+    a loop written here (the other methods' updates would stop elsewhere)."""
+    from vfi.solvers import macqueen_porteus
+
+    result = vfi.solve(grid, beta, tol=tol, method="vfi", variant=variant)
+    v = np.sqrt(grid)
+    for steps in range(1, 10_001):  # noqa: B007  (read after the loop)
+        tv, policy = vfi.bellman(grid, beta, v, variant=variant)
+        value, bound = macqueen_porteus(v, tv, beta)
+        if bound < tol:
+            break
+        v = tv
+    assert result.iterations == steps
+    np.testing.assert_array_equal(result.value, value)
+    np.testing.assert_array_equal(result.policy, policy)
