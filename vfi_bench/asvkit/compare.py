@@ -64,6 +64,8 @@ TIMED = ("time_", "timeraw_")
 RECORD_KEYS = ("benchmark", "params", "ratio", "low", "high", "verdict", "mde")
 DEFAULT_PAIRS = 18
 DEFAULT_PROCESSES = 3
+DEFAULT_TARGET_MDE = 1.2
+DEFAULT_EXTRA = 3
 #: Thread pools the benchmark processes are pinned to (``--threads``): on a shared
 #: machine a kernel that needs every core waits at each barrier for whatever else runs,
 #: so its times say more about the neighbours than about the code.
@@ -610,21 +612,73 @@ def report(outcomes: Sequence[Outcome], others: Sequence[Case], out: str | None)
         print(f"Records: {out}")
 
 
-def run_comparison(timed, sides, conf, args, thresholds, seed) -> list[Outcome]:
-    """Measure, decide, and re-measure what is flagged in fresh process pairs."""
+def undecided(outcomes: Sequence[Outcome], target_mde: float) -> list[Case]:
+    """The cases still inconclusive whose minimum detectable effect is above the target."""
+    return [o.case for o in outcomes if not o.failed and o.verdict == "inconclusive"
+            and not o.decision.mde <= target_mde]
+
+
+#: ``measure(cases, processes, pairs, rng) -> (x, failed)``: log ratios per case and
+#: process pair, and the cases that failed (see :func:`measure`).
+Measure = Callable[[Sequence[Case], int, int, random.Random], tuple[dict, dict]]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How much a comparison measures: ``processes`` process pairs of ``pairs`` sample
+    pairs in all per case; up to ``extra`` more process pairs for cases whose mde is
+    above ``target_mde``; the thresholds by label."""
+    processes: int = DEFAULT_PROCESSES
+    pairs: int = DEFAULT_PAIRS
+    extra: int = DEFAULT_EXTRA
+    target_mde: float = DEFAULT_TARGET_MDE
+    thresholds: dict = field(default_factory=dict)
+
+
+def decide_cases(cases: Sequence[Case], measure_with: Measure, plan: Plan,
+                 seed: int) -> list[Outcome]:
+    """Measure and decide ``cases`` together; measure the undecided ones in more process
+    pairs until their mde reaches the target; re-measure what is flagged in fresh process
+    pairs and :func:`.stats.confirm` it.
+
+    Adding process pairs while a case is undecided is a sequential design: each look
+    is one more chance of a false alarm, which the threshold and the confirming
+    re-measurement (in fresh processes) keep in check; the tests simulate it.
+    """
     rng = random.Random(seed)
-    prewarm(timed, sides, conf.benchmark_dir)
-    x, failed = measure(timed, sides, conf.benchmark_dir, args.processes, args.pairs, rng)
-    outcomes = judge(timed, x, failed, thresholds, seed)
+    x, failed = measure_with(cases, plan.processes, plan.pairs, rng)
+    outcomes = judge(cases, x, failed, plan.thresholds, seed)
+    per_process = math.ceil(plan.pairs / plan.processes)
+    for extra in range(plan.extra):
+        pending = undecided(outcomes, plan.target_mde)
+        if not pending:
+            break
+        say(f"Process pair {extra + 1} of at most {plan.extra} more, for "
+            f"{len(pending)} point(s) whose mde is above {plan.target_mde:g}")
+        more, bad = measure_with(pending, 1, per_process, rng)
+        for case, groups in more.items():
+            x[case].extend(groups)
+        failed.update(bad)
+        outcomes = judge(cases, x, failed, plan.thresholds, seed)
     flagged = [o.case for o in outcomes if o.verdict in st.FLAGGED]
     if flagged:
         say(f"Re-measuring {len(flagged)} flagged point(s) in fresh processes")
-        x2, failed2 = measure(flagged, sides, conf.benchmark_dir, args.processes,
-                              args.pairs, rng)
-        second = {o.case: o for o in judge(flagged, x2, failed2, thresholds, seed + 1)}
+        x2, failed2 = measure_with(flagged, plan.processes, plan.pairs, rng)
+        second = {o.case: o for o in judge(flagged, x2, failed2, plan.thresholds, seed + 1)}
         outcomes = [remeasured(o, second[o.case]) if o.case in second else o
                     for o in outcomes]
     return outcomes
+
+
+def plan_of(args, thresholds: dict) -> Plan:
+    return Plan(args.processes, args.pairs, args.extra_processes, args.target_mde, thresholds)
+
+
+def in_processes(sides: dict[str, Side], benchmark_dir: str) -> Measure:
+    """:data:`Measure` by :func:`measure` in the sides' long-lived benchmark processes."""
+    def measure_with(cases, processes, pairs, rng):
+        return measure(cases, sides, benchmark_dir, processes, pairs, rng)
+    return measure_with
 
 
 def cmd_compare(args) -> int:
@@ -644,7 +698,9 @@ def cmd_compare(args) -> int:
         f"{machine['machine']}: {len(timed)} benchmark points, {args.processes} process "
         f"pairs x {math.ceil(args.pairs / args.processes)} sample pairs each, seed {seed}")
     thresholds = load_thresholds(machine["machine"], compare_dir(conf))
-    outcomes = run_comparison(timed, sides, conf, args, thresholds, seed)
+    prewarm(timed, sides, conf.benchmark_dir)
+    outcomes = decide_cases(timed, in_processes(sides, conf.benchmark_dir),
+                            plan_of(args, thresholds), seed)
     view = save_results(conf, args.config, repo, machine, list(sides.values()), benchmarks)
     print(f"asv results: asv compare --config {view} {sides['A'].commit[:8]} "
           f"{sides['B'].commit[:8]}")
@@ -723,6 +779,11 @@ def parser(default_bench: str = ".") -> argparse.ArgumentParser:
                        help="sample pairs per benchmark point and round")
         q.add_argument("--processes", type=int, default=DEFAULT_PROCESSES,
                        help="process pairs the sample pairs are spread over")
+        q.add_argument("--target-mde", type=float, default=DEFAULT_TARGET_MDE,
+                       help="an inconclusive point is measured in more process pairs until "
+                            "its minimum detectable effect is at most this")
+        q.add_argument("--extra-processes", type=int, default=DEFAULT_EXTRA,
+                       help="the most process pairs added for that")
         q.add_argument("--machine", default=None, help="asv machine name (default: hostname)")
         q.add_argument("--config", default="asv.conf.json", help="the asv configuration")
         q.add_argument("--threads", type=int, default=1,
