@@ -231,7 +231,7 @@ def _check(threshold: float, alpha: float) -> None:
 
 
 def decide_all(cases: Sequence, thresholds: Sequence[float], alpha: float = ALPHA, *,
-               seed: int = 0) -> list[Decision]:
+               seed: int = 0, resamples: int = BOOTSTRAP) -> list[Decision]:
     r"""Verdicts of K benchmarks compared together, false alarms controlled per comparison.
 
     Each case is summarised (:func:`summarize`), its p-value computed from
@@ -252,6 +252,8 @@ def decide_all(cases: Sequence, thresholds: Sequence[float], alpha: float = ALPH
         Family-wise error rate of the comparison.
     seed : int
         Seed of the bootstrap.
+    resamples : int
+        Bootstrap resamples per case.
 
     Returns
     -------
@@ -268,7 +270,8 @@ def decide_all(cases: Sequence, thresholds: Sequence[float], alpha: float = ALPH
         raise ValueError("cases and thresholds must have the same length")
     for t in thresholds:
         _check(t, alpha)
-    summaries = [None if c is None else summarize(c, 1 - alpha, seed) for c in cases]
+    summaries = [None if c is None else summarize(c, 1 - alpha, seed, resamples)
+                 for c in cases]
     p = [math.nan if s is None or s.pairs < MIN_PAIRS else _p_value(s) for s in summaries]
     k = max(1, sum(not math.isnan(v) for v in p))
     decisions = []
