@@ -15,9 +15,7 @@ from pathlib import Path
 
 import pytest
 
-asv = pytest.importorskip("asv", reason="asv comes with the bench extra (make venv installs it)")
-
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ASV = [sys.executable, "-m", "asv"]
 
 

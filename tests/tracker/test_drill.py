@@ -1,4 +1,4 @@
-"""scripts/regression_drill.py: the slowdown it injects, the comment-only edit, how runs
+"""vfi_bench.drill: the slowdown it injects, the comment-only edit, how runs
 are classified and summarised, the exit status, the load process's bounds, and the
 drill's loop over a tiny git repository with a fake comparison. Fast: no asv, no clone
 of the real suite.
@@ -9,6 +9,8 @@ import ast
 import difflib
 import importlib.util
 import json
+import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -17,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "scripts"))
-import regression_drill as drill  # noqa: E402
+from vfi_bench import drill
+
+REPO = Path(__file__).resolve().parents[2]
 
 NOTEBOOK = r"^bench_cake\.NotebookCase\.time_iterate"
 SLEEPER = '''"""A module with a function that takes about 20 ms."""
@@ -63,13 +65,69 @@ def rec(variant: str, verdict: str, ratio: float = 1.0,
 
 def test_registry_targets_are_top_level_functions_of_the_repo():
     targets = drill.registered_targets((REPO / drill.REGISTRY_FILE).read_text())
-    assert targets["numba-loops"] == "vfi.cake.numba:iterate_loops"
-    assert targets["python-loops"] == "vfi.cake.python:iterate_loops"
-    for variant, target in targets.items():
-        path, function = drill.entry_point(REPO, target)
-        tree = ast.parse(path.read_text())
-        assert any(isinstance(n, ast.FunctionDef) and n.name == function
-                   for n in tree.body), variant
+    assert targets["numba-loops"] == ("vfi.cake.numba:iterate_loops",)
+    assert targets["python-loops"] == ("vfi.cake.python:iterate_loops",)
+    for variant, entries in targets.items():
+        for target in entries:
+            path, function = drill.entry_point(REPO, target)
+            tree = ast.parse(path.read_text())
+            assert any(isinstance(n, ast.FunctionDef) and n.name == function
+                       for n in tree.body), variant
+
+
+def test_every_entry_point_of_a_variant_is_the_registrys():
+    """The drill's list is the registry's, fast path included (read from the source)."""
+    import vfi
+    from vfi import registry
+
+    targets = drill.registered_targets((REPO / drill.REGISTRY_FILE).read_text())
+    for name in vfi.variants():
+        assert targets[name] == registry.get_variant("cake", name).entry_points, name
+    assert targets["numba-maxplus"] == ("vfi.cake.maxplus:iterate_maxplus",
+                                        "vfi.cake.maxplus:checked_default")
+
+
+SLOWED_DEFAULT = """
+import numpy as np
+import vfi
+from vfi.cake import maxplus
+
+class Clock:
+    calls = 0
+    def perf_counter(self):
+        Clock.calls += 1
+        return 0.0
+
+maxplus._drill_time = Clock()  # count the wrapper's clock reads instead of waiting
+grid = np.linspace(1e-4, 1.0, 100)
+before = Clock.calls
+value = vfi.iterate(grid, 0.95, 100)   # the plain default call: the compiled fast path
+default_calls = Clock.calls - before
+before = Clock.calls
+vfi.iterate(grid, 0.95, 100, variant="numba-maxplus", v0=np.sqrt(grid))  # the kernel
+print(default_calls, Clock.calls - before, vfi.cake.default_variant())
+"""
+
+
+@pytest.mark.skipif("numba-maxplus" not in __import__("vfi").variants(),
+                    reason="the default variant is numba-maxplus only with numba")
+def test_the_drill_slows_the_default_call_too(tmp_path):
+    """An A/B change of numba-maxplus wraps both its kernel and the compiled path that
+    ``vfi.iterate``'s plain default call takes; a copy of the package with that change
+    goes through the wrapper on both calls."""
+    shutil.copytree(REPO / "vfi", tmp_path / "vfi")
+    targets = drill.registered_targets((REPO / drill.REGISTRY_FILE).read_text())
+    for target in targets["numba-maxplus"]:
+        path, function = drill.entry_point(tmp_path, target)
+        path.write_text(drill.inject_slowdown(path.read_text(), function, 1.25))
+    done = subprocess.run([sys.executable, "-c", SLOWED_DEFAULT], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "PYTHONPATH": str(tmp_path),
+                               "VFI_CACHE_DIR": str(tmp_path / "cache")})
+    assert done.returncode == 0, done.stderr[-2000:]
+    default_calls, kernel_calls, default = done.stdout.split()
+    assert default == "numba-maxplus"
+    assert int(default_calls) >= 2 and int(kernel_calls) >= 2  # start and end of a call
 
 
 def test_selected_variants_follow_asv_regex_rule():
@@ -277,7 +335,7 @@ def fake_compare(seen):
             records.append(rec(variant, "regressed" if hit else "same",
                                1.25 if hit else 1.0))
         out.write_text(json.dumps(records))
-        return records
+        return records, drill.expected_status(records)
     return compare
 
 
@@ -322,7 +380,7 @@ def test_drill_refuses_a_bench_regex_without_notebook_cases(tiny_repo, tmp_path)
 
 def test_make_change_commits_on_a_branch_and_reset_restores_base(tiny_repo):
     base = git(tiny_repo, "rev-parse", "HEAD")
-    head = drill.make_change(tiny_repo, base, drill.AB, "slow", "vfi.cake.kernels:slow",
+    head = drill.make_change(tiny_repo, base, drill.AB, "slow", ("vfi.cake.kernels:slow",),
                              1.25, 4)
     assert git(tiny_repo, "rev-parse", "drill-004-ab") == head
     assert git(tiny_repo, "diff", "--name-only", base, head) == "vfi/cake/kernels.py"

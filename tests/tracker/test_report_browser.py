@@ -9,15 +9,15 @@ A screenshot goes to ``<html_dir>/report-screenshot.png`` and, when ``VFI_SCREEN
 is set, is copied there too.
 
 asv's ``index.html`` loads jQuery, flot, bootstrap, stupidtable and md5 from public CDNs.
-The report here is made the way ``make bench`` makes it: ``scripts/report_vendor.py``
+The report here is made the way ``make bench`` makes it: ``vfi_bench.asvkit.vendor``
 copies pinned, digest-checked local copies of those libraries into the report and points
 the tags at them. The browser is kept off the network (``--host-resolver-rules``: every
 host but 127.0.0.1 fails to resolve) and the server serves the published folder as it
 is, so a pass proves the report needs nothing outside it.
 
 Needs: ``chromium``, ``chromedriver`` (Debian: chromium, chromium-driver), ``npm`` (the
-first time only) and the ``selenium`` package. Missing any of them skips the test, except
-under ``CI``, where it fails with what is missing (``.ci/run`` installs them).
+first time only) and the ``selenium`` package. Missing any of them fails the test with
+what is missing and how to install it (``.ci/run`` installs them).
 """
 from __future__ import annotations
 
@@ -33,10 +33,9 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-import report_vendor
+from vfi_bench.asvkit import vendor as report_vendor
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 BENCH = "bench_cake.NotebookCase.time_iterate"
 GRAPH_VARIANT = "numba-loops"
 MACHINE = "vfi-browser-test"
@@ -50,12 +49,9 @@ CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu",
 
 
 def _missing(what: str):
-    """Fail under CI (the test must run there), skip elsewhere."""
-    msg = (f"{what}; install it (Debian: apt-get install -y chromium chromium-driver npm; "
-           "pip install selenium) or run .ci/run")
-    if os.environ.get("CI", "").lower() not in ("", "0", "false", "no"):
-        pytest.fail(f"CI is set but {msg}", pytrace=False)
-    pytest.skip(msg)
+    """Fail, saying what is missing and how to install it: this test never skips."""
+    pytest.fail(f"{what}; install it (Debian: apt-get install -y chromium chromium-driver "
+                "npm; pip install selenium) or run .ci/run", pytrace=False)
 
 
 def _run(cmd, **kwargs):
@@ -115,8 +111,8 @@ def report(tmp_path_factory):
     # What make bench does after publishing: pinned local copies of the CDN libraries.
     if shutil.which("npm") is None and not (report_vendor.default_cache()).is_dir():
         _missing("npm is needed once to fetch the report's libraries")
-    _run([sys.executable, str(REPO / "scripts" / "report_vendor.py"), str(html)], timeout=600)
-    _run([sys.executable, str(REPO / "scripts" / "bench_report.py"), "--commit", head,
+    _run([sys.executable, "-m", "vfi_bench", "vendor", str(html)], timeout=600)
+    _run([sys.executable, "-m", "vfi_bench", "frontpage", "--commit", head,
           "--results", str(root / "results"), "--html", str(html)], cwd=root, timeout=300)
     return html
 

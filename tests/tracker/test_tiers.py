@@ -1,30 +1,22 @@
-"""The suite's tiers select what they promise (benchmarks/tiers.py, through asv's own
+"""The suite's tiers select what they promise (vfi_bench/tiers.py, through asv's own
 ``--bench`` filter), and publishing merges the reference machines' results."""
 import itertools
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from asv.benchmarks import Benchmarks
+from asv.config import Config
+from asv_runner.discovery import disc_benchmarks
 
-asv = pytest.importorskip("asv", reason="asv comes with the bench extra")
+import vfi
+from vfi_bench import runner, tiers
 
-from asv.benchmarks import Benchmarks  # noqa: E402
-from asv.config import Config  # noqa: E402
-from asv_runner.discovery import disc_benchmarks  # noqa: E402
-
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "benchmarks"))
-sys.path.insert(0, str(REPO / "scripts"))
-import tiers  # noqa: E402
-
-import vfi  # noqa: E402
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def discovered():
-    sys.path.insert(0, str(REPO))
     return [{"name": b.name, "params": b.params} for b in disc_benchmarks(str(REPO / "benchmarks"))]
 
 
@@ -87,18 +79,7 @@ def test_full_tier_is_everything(discovered):
     assert selected(discovered, "quick") < full
 
 
-def test_tiers_command_prints_the_regex():
-    done = subprocess.run([sys.executable, str(REPO / "benchmarks" / "tiers.py"), "quick"],
-                          capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == tiers.regex("quick")
-    bad = subprocess.run([sys.executable, str(REPO / "benchmarks" / "tiers.py"), "nope"],
-                         capture_output=True, text=True)
-    assert bad.returncode != 0 and "usage" in bad.stderr
-
-
 def test_reference_results_are_merged_without_overwriting(tmp_path):
-    import bench
-
     reference, results = tmp_path / "reference", tmp_path / "results"
     for machine in ("ref-a", "ref-b"):
         (reference / machine).mkdir(parents=True)
@@ -107,7 +88,7 @@ def test_reference_results_are_merged_without_overwriting(tmp_path):
     (reference / "not-a-machine").mkdir()
     (results / "ref-a").mkdir(parents=True)
     (results / "ref-a" / "abc-env.json").write_text('{"from": "local"}')
-    merged = bench.merge_reference_results(reference, results)
+    merged = runner.merge_reference_results(reference, results)
     assert merged == ["ref-a", "ref-b"]
     assert json.loads((results / "ref-a" / "abc-env.json").read_text()) == {"from": "local"}
     assert json.loads((results / "ref-b" / "abc-env.json").read_text()) == {"from": "reference"}
@@ -115,15 +96,13 @@ def test_reference_results_are_merged_without_overwriting(tmp_path):
 
 
 def test_progress_estimates_from_the_last_run_else_the_pace(tmp_path, monkeypatch):
-    import bench
-
-    monkeypatch.setattr(bench, "WALL_TIMES", tmp_path / "wall.json")
+    monkeypatch.setattr(runner, "WALL_TIMES", tmp_path / "wall.json")
     clock = iter([0.0, 60.0, 120.0])
-    monkeypatch.setattr(bench.time, "monotonic", lambda: next(clock))
-    first = bench.Progress("m:run:quick")
+    monkeypatch.setattr(runner.time, "monotonic", lambda: next(clock))
+    first = runner.Progress("m:run:quick")
     assert first.line("· Discovering benchmarks") is None
     assert "about 3 min 00 s left (pace so far)" in first.line("[ 25.00%] ··· bench_x ok")
     first.finish()
     clock = iter([0.0, 60.0])
-    second = bench.Progress("m:run:quick")
+    second = runner.Progress("m:run:quick")
     assert "about 1 min 00 s left (last run 2 min 00 s)" in second.line("[ 10.00%] ··· x")

@@ -1,19 +1,16 @@
-"""scripts/report_vendor.py: the published report refers to nothing outside itself.
+"""vfi_bench.asvkit.vendor: the published report refers to nothing outside itself.
 
 Runs on asv's own ``index.html`` (the installed asv's template), with a fake npm cache
 built here, so it needs neither npm nor the network.
 """
 import re
 import shutil
-import sys
 from pathlib import Path
 
+import asv  # the bench extra, which make venv installs
 import pytest
 
-asv = pytest.importorskip("asv", reason="asv comes with the bench extra")
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-import report_vendor  # noqa: E402
+from vfi_bench.asvkit import vendor as report_vendor
 
 ASV_INDEX = Path(asv.__file__).parent / "www" / "index.html"
 EXTERNAL = re.compile(r'<(?:script|link)\b[^>]*\s(?:src|href)="(?:https?:)?//', re.I)
