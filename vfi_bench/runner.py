@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -37,6 +36,8 @@ ASV = [sys.executable, "-m", "asv"]
 RESULTS = ROOT / ".asv" / "results"
 HTML = ROOT / ".asv" / "html"
 REFERENCE = ROOT / "results"
+#: The normalised copy of every machine's results that the report is published from.
+PUBLISHED = ROOT / ".asv" / "publish" / "results"
 WALL_TIMES = ROOT / ".asv" / "wall-times.json"
 PROGRESS = re.compile(r"^\[\s*(\d+(?:\.\d+)?)%\]")
 
@@ -138,31 +139,33 @@ def cmd_history(args) -> int:
     return run_asv_with_progress(asv_args, f"{machine}:history:{args.bench or args.tier}")
 
 
-def merge_reference_results(reference: Path = REFERENCE, results: Path = RESULTS) -> list[str]:
-    """Copy each reference machine's results into asv's results folder (never overwriting
-    a result of this machine's own runs)."""
-    merged = []
-    if not reference.is_dir():
-        return merged
-    for machine in sorted(p for p in reference.iterdir() if (p / "machine.json").is_file()):
-        target = results / machine.name
-        target.mkdir(parents=True, exist_ok=True)
-        for file in machine.glob("*.json"):
-            if not (target / file.name).exists():
-                shutil.copy2(file, target / file.name)
-        merged.append(machine.name)
-    return merged
+def publish_config(results: Path = PUBLISHED) -> Path:
+    """A copy of ``asv.conf.json`` whose results are the normalised copy ``results``."""
+    conf = json.loads((ROOT / "asv.conf.json").read_text())
+    conf.update(repo=str(ROOT), benchmark_dir=str(ROOT / "benchmarks"),
+                results_dir=str(results), html_dir=str(HTML), env_dir=str(ROOT / ".asv/env"))
+    path = results.parent / "asv.conf.json"
+    path.write_text(json.dumps(conf, indent=1))
+    return path
 
 
 def cmd_publish(args) -> int:
-    merged = merge_reference_results()
-    if merged:
-        print(f"Reference machines in this report: {', '.join(merged)} (results/)")
-    subprocess.run(ASV + ["publish"], cwd=ROOT, check=True)
+    """Normalise (one series per machine), publish, vendor, redraw the summary grid from
+    this machine's history, write the front page."""
+    from vfi_bench.asvkit import publish
+
+    python = json.loads((ROOT / "asv.conf.json").read_text())["pythons"][0]
+    machines = publish.normalize([RESULTS, REFERENCE], PUBLISHED, python)
+    mine = args.machine or machine_name(None)
+    print(f"Machines in this report: {', '.join(machines)} (yours: {mine}; references "
+          f"from results/; comparisons from make compare are kept apart)")
+    subprocess.run(ASV + ["publish", "--config", str(publish_config())], cwd=ROOT, check=True)
     code = vendor.main([str(HTML)])
     if code != 0:
         return code
-    report = ["--machine", args.machine or machine_name(None)]
+    drawn = publish.summaries_of(HTML, mine)
+    print(f"Summary grid: {drawn} thumbnails, each {mine}'s own history")
+    report = ["--machine", mine, "--results", str(PUBLISHED), "--html", str(HTML)]
     if args.commit:
         report += ["--commit", args.commit]
     return frontpage.main(report)

@@ -1,7 +1,6 @@
 """The suite's tiers select what they promise (vfi_bench/tiers.py, through asv's own
 ``--bench`` filter), and publishing merges the reference machines' results."""
 import itertools
-import json
 from pathlib import Path
 
 import pytest
@@ -77,22 +76,6 @@ def test_full_tier_is_everything(discovered):
             everything.add(b["name"])
     assert full == everything
     assert selected(discovered, "quick") < full
-
-
-def test_reference_results_are_merged_without_overwriting(tmp_path):
-    reference, results = tmp_path / "reference", tmp_path / "results"
-    for machine in ("ref-a", "ref-b"):
-        (reference / machine).mkdir(parents=True)
-        (reference / machine / "machine.json").write_text(json.dumps({"machine": machine}))
-        (reference / machine / "abc-env.json").write_text('{"from": "reference"}')
-    (reference / "not-a-machine").mkdir()
-    (results / "ref-a").mkdir(parents=True)
-    (results / "ref-a" / "abc-env.json").write_text('{"from": "local"}')
-    merged = runner.merge_reference_results(reference, results)
-    assert merged == ["ref-a", "ref-b"]
-    assert json.loads((results / "ref-a" / "abc-env.json").read_text()) == {"from": "local"}
-    assert json.loads((results / "ref-b" / "abc-env.json").read_text()) == {"from": "reference"}
-    assert not (results / "not-a-machine").exists()
 
 
 def test_progress_estimates_from_the_last_run_else_the_pace(tmp_path, monkeypatch):
