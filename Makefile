@@ -22,6 +22,13 @@ test: $(STAMP)
 clean:
 	rm -rf $(VENV) .asv .hypothesis .pytest_cache
 
+# A bounded mutation run of the kernels (cosmic-ray on a copy; tools/mutation.sh says
+# what it mutates and how to widen it). Minutes to hours: not part of make test or CI.
+.PHONY: mutation
+mutation: $(STAMP)
+	$(PY) -m pip install -q cosmic-ray
+	PY=$(PY) bash tools/mutation.sh
+
 # ---- benchmarks (asv) -------------------------------------------------------
 # The tracker is the package vfi_bench (python -m vfi_bench --help). Tiers
 # (vfi_bench/tiers.py): full (make bench) and quick, the per-commit tier (make bench-quick,

@@ -3,12 +3,16 @@
 The public API for cake eating (the first member of the savings family, :mod:`vfi.family`;
 the others are :mod:`vfi.growth` and :mod:`vfi.savings`)::
 
-    vfi.iterate(grid, beta, num_iter, variant="numpy-masked", v0=None, return_policy=False)
-    vfi.bellman(grid, beta, v, variant=...)          # one step: (Tv, policy)
+    vfi.iterate(grid, beta, num_iter, variant=None, v0=None, return_policy=False)
+    vfi.bellman(grid, beta, v, variant=None)         # one step: (Tv, policy)
     vfi.variants()                                   # names runnable here
     vfi.unavailable_variants()                       # {name: why not}
     vfi.closed_form(grid, beta)                      # the continuous problem's value
-    vfi.solve(grid, beta, tol=1e-10, method="howard")  # to a guaranteed sup error
+    vfi.solve(grid, beta, tol=1e-10, method="auto")  # to a guaranteed sup error
+
+``variant=None`` is the fastest exact variant available (``numba-maxplus`` with numba;
+the notebook's own formulation is ``"numpy-masked"``); ``method="auto"`` is the exact
+fixed point by one max-plus merge where the grid allows it, else Howard.
 
 Kernels live per problem and backend (``vfi/cake/numba.py``, ...) and are found
 through :mod:`vfi.registry`; numba and jax are optional and imported lazily.

@@ -8,7 +8,7 @@ command-line call used to pay again. Both JIT backends keep their compiled code 
   ``cache=True`` and ``numba.config.CACHE_DIR`` set to a folder named after a digest of
   the *whole* ``vfi`` package's code. Numba's own invalidation looks only at the
   timestamp and size of the decorated function's file, so an edit to a helper in another
-  module (``numba_parallel.py`` calls ``numba.py``'s ``_solve_segment``) would go
+  module (``cake/numba_parallel.py`` calls ``family/numba.py``'s ``divide``) would go
   unseen; any change to the code of any module gives a new digest, hence an empty folder
   and a fresh compile. The digest reads each module's tokens without comments, blank
   lines or indentation-free whitespace, so a comment-only change keeps the folder; the

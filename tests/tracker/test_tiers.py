@@ -1,6 +1,7 @@
 """The suite's tiers select what they promise (vfi_bench/tiers.py, through asv's own
 ``--bench`` filter), and publishing merges the reference machines' results."""
 import itertools
+import json
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,48 @@ def test_progress_estimates_from_the_last_run_else_the_pace(tmp_path, monkeypatc
     clock = iter([0.0, 60.0])
     second = runner.Progress("m:run:quick")
     assert "about 1 min 00 s left (last run 2 min 00 s)" in second.line("[ 10.00%] ··· x")
+
+
+def measured(results_file: Path) -> set[str]:
+    """``{"name(params)"}`` that a result file holds a number (or an explicit skip) for."""
+    from asv.results import Results
+
+    result = Results.load(str(results_file))
+    found = set()
+    for key in result.get_all_result_keys():
+        params = result.get_result_params(key)
+        values = result.get_result_value(key, params)
+        if not params:
+            if values[0] is not None:
+                found.add(key)
+            continue
+        for combo, value in zip(itertools.product(*params), values, strict=True):
+            if value is not None:
+                found.add(f"{key}({', '.join(combo)})")
+    return found
+
+
+REFERENCES = sorted(p.parent for p in (REPO / "results").glob("*/machine.json"))
+
+
+@pytest.mark.parametrize("machine", REFERENCES, ids=lambda p: p.name)
+def test_every_reference_has_every_benchmark_of_the_quick_tier(discovered, machine):
+    """A reference that lacks a benchmark the tier has (a new variant, a new model) is
+    stale: regenerate it (benchmarks/README.md says how)."""
+    newest = max((p for p in machine.glob("*.json") if p.name != "machine.json"),
+                 key=lambda p: json.loads(p.read_text()).get("date", 0))
+    missing = selected(discovered, "quick") - measured(newest)
+    assert not missing, f"{machine.name} at {newest.name[:8]} lacks {sorted(missing)}"
+
+
+def test_the_reference_check_can_fail(discovered, tmp_path):
+    """The check above on a result file with one benchmark removed finds it missing."""
+    machine = REFERENCES[0]
+    newest = max((p for p in machine.glob("*.json") if p.name != "machine.json"),
+                 key=lambda p: json.loads(p.read_text()).get("date", 0))
+    data = json.loads(newest.read_text())
+    data["results"].pop("bench_compile.ImportVfi.timeraw_import")
+    broken = tmp_path / newest.name
+    broken.write_text(json.dumps(data))
+    assert "bench_compile.ImportVfi.timeraw_import" in selected(discovered, "quick") - \
+        measured(broken)
