@@ -113,6 +113,12 @@ class Case:
         return self.name.rsplit(".", 1)[-1].startswith(TIMED)
 
     @property
+    def isolated(self) -> bool:
+        """Whether each sample is its own process (``timeraw_``): then process pairs add
+        nothing, and its pairs are all taken in the first one."""
+        return self.name.rsplit(".", 1)[-1].startswith("timeraw_")
+
+    @property
     def timeout(self) -> float:
         return float(self.benchmark.get("timeout") or 240)
 
@@ -253,14 +259,16 @@ def sample_pairs(cases: Sequence[Case], sampler: Sampler, pairs: int, rng: rando
     each pair; log ratios appended to ``x[case]``, failures recorded in ``failed``.
 
     Each case is first probed once on each side (untimed: a warm-up that also sets
-    :func:`batch_size`); a side's time in a pair is the median of its batch.
+    :func:`batch_size`); a side's time in a pair is the median of its batch. A case
+    whose samples are processes of their own (:attr:`Case.isolated`) needs neither.
     """
     for case in cases:
         if case in failed:
             continue
         group = []
         try:
-            count = batch_size([*sampler("A", case, 3), *sampler("B", case, 3)])
+            count = 1 if case.isolated else batch_size([*sampler("A", case, 3),
+                                                        *sampler("B", case, 3)])
             for _ in range(pairs):
                 order = ("A", "B") if rng.random() < 0.5 else ("B", "A")
                 t = {side: statistics.median(sampler(side, case, count)) for side in order}
@@ -308,6 +316,7 @@ def prewarm(cases: Sequence[Case], sides: dict[str, Side], benchmark_dir: str,
     case that fails here is left to fail again, with its reason, when it is measured.
     """
     started = time.monotonic()
+    cases = [c for c in cases if not c.isolated]  # their samples start processes anyway
     cwd = tempfile.mkdtemp(prefix="asvkit-prewarm-")
     for side in {id(s): s for s in sides.values()}.values():  # calibrate: one side
         workers = [side.start(benchmark_dir, cwd) for _ in range(parallel)]
@@ -336,14 +345,18 @@ def measure(cases: Sequence[Case], sides: dict[str, Side], benchmark_dir: str,
     times, the cases in a random order per process pair.
     """
     per_process = math.ceil(pairs / processes)
+    isolated_pairs = max(st.MIN_PAIRS, per_process)
     x: dict = {}
     failed: dict = {}
     for p in range(processes):
-        order = list(cases)
+        order = [c for c in cases if p == 0 or not c.isolated]
         rng.shuffle(order)
         started = time.monotonic()
         with ProcessPairs(sides, benchmark_dir) as pp:
-            sample_pairs(order, pp.sampler, per_process, rng, x, failed)
+            sample_pairs([c for c in order if not c.isolated], pp.sampler, per_process, rng,
+                         x, failed)
+            sample_pairs([c for c in order if c.isolated], pp.sampler, isolated_pairs, rng,
+                         x, failed)
         say(f"  process pair {p + 1}/{processes}: {len(order)} points x {per_process} pairs, "
             f"{time.monotonic() - started:.1f} s")
     return x, failed

@@ -39,7 +39,7 @@ __all__ = ["Decision", "Summary", "MIN_PAIRS", "ALPHA", "POWER", "MIN_THRESHOLD"
            "verdict_of", "decide", "decide_all", "confirm", "threshold_from_aa",
            "exit_status"]
 
-MIN_PAIRS = 10
+MIN_PAIRS = 6
 ALPHA = 0.05
 POWER = 0.95
 MIN_THRESHOLD = 1.10
