@@ -27,7 +27,7 @@ def blocks():
 
 def test_every_block_runs_or_says_which_test_runs_it():
     assert len(blocks()) >= 5
-    for code, why in blocks():
+    for _, why in blocks():
         if why is not None:
             named = re.findall(r"tests/\w+\.py", why)
             assert named and all((REPO / n).is_file() for n in named), why
