@@ -108,7 +108,8 @@ def variant_names(problem: str) -> list[str]:
 def estimated_seconds(variant: str, n: int, num_iter: int) -> float:
     """A rough cost model (``vfi_bench/costs.py``, cake eating): enough to skip hopeless cases,
     never used as a result."""
-    return costs.estimated_seconds("cake", variant, n, num_iter)
+    return costs.estimated_seconds("cake", variant, n, num_iter,
+                                   order=costs.declared_order("cake", variant))
 
 
 def skip_unless_runnable(problem: str, variant: str) -> None:

@@ -98,6 +98,7 @@ class Variant:
     requires: tuple[str, ...] = ()
     description: str = ""
     fast_path: str | None = None
+    cost: str | None = None
 
     @property
     def entry_points(self) -> tuple[str, ...]:
@@ -138,14 +139,28 @@ _REGISTRY: dict[tuple[str, str], Variant] = {}
 _ALIASES: dict[tuple[str, str], str] = {}
 
 
+#: How the (state, choice) pairs of one Bellman step grow with n grid points: every
+#: feasible choice of every state, or a search that visits a few per state.
+COST_CLASSES = ("n^2/2", "n log2 n", "n")
+BRUTE_FORCE, N_LOG_N, LINEAR = COST_CLASSES
+
+
 def register(problem: str, name: str, target: str, *, requires: tuple[str, ...] = (),
-             description: str = "", fast_path: str | None = None) -> Variant:
-    """Declare variant ``name`` (``backend-algorithm``) of ``problem``."""
+             description: str = "", fast_path: str | None = None,
+             cost: str | None = None) -> Variant:
+    """Declare variant ``name`` (``backend-algorithm``) of ``problem``.
+
+    ``cost`` is its cost class, one of :data:`COST_CLASSES`: what the benchmarks'
+    budgets and tiers read to decide which sizes it runs at.
+    """
     if "-" not in name:
         raise ValueError(f"variant name must be 'backend-algorithm', got {name!r}")
     if (problem, name) in _REGISTRY:
         raise ValueError(f"variant {name!r} of problem {problem!r} is registered twice")
-    variant = Variant(problem, name, target, tuple(requires), description, fast_path)
+    if cost not in COST_CLASSES:
+        raise ValueError(f"cost must be one of {COST_CLASSES} (the pairs of one step), "
+                         f"got {cost!r} for variant {name!r}")
+    variant = Variant(problem, name, target, tuple(requires), description, fast_path, cost)
     _REGISTRY[problem, name] = variant
     return variant
 

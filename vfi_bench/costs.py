@@ -12,8 +12,12 @@ seconds, where states = n m and pairs are the (state, choice) pairs the step eva
   (growth and savings: the monotone scan, a few choices per state).
 
 Problems: ``"cake"`` (m = 1), ``"growth"`` (m = productivity states) and ``"savings"``
-(the growth variants and constants, m = income states). A variant not in a problem's
-table of brute-force-like variants is taken to be a fast one. The constants were measured
+(the growth variants and constants, m = income states). A variant's order is the cost
+class its register line declares (``order``, from :mod:`vfi.registry`); the tables give
+measured constants. A variant declared brute force but not in its problem's table gets
+the slowest compiled constant of that table, so a new register line is budgeted as what
+it says it is; only a variant of a commit from before cost classes, not in the table,
+is taken to be a fast one. The constants were measured
 on a 2-core x86 machine and rounded up. Used by ``benchmarks/common.py`` (cake eating)
 and :mod:`vfi.growth.report` (growth); this module imports nothing from the package, so
 the benchmarks can load it from the checkout when the commit they measure predates it.
@@ -76,15 +80,31 @@ def _table(problem: str):
                          f"got {problem!r}") from None
 
 
-def cost(problem: str, variant: str) -> Cost:
-    """The constants of ``variant`` on ``problem`` (a fast variant's when not listed)."""
+def cost(problem: str, variant: str, order: str | None = None) -> Cost:
+    """The constants of ``variant`` on ``problem``, whose declared cost class is ``order``.
+
+    Examples
+    --------
+    >>> cost("cake", "numba-loops").order, cost("cake", "numba-new", BRUTE_FORCE).order
+    ('n^2/2', 'n^2/2')
+    >>> cost("cake", "numba-new", LINEAR).order, cost("cake", "numba-new").order
+    ('n', 'n log2 n')
+    """
     brute, fast = _table(problem)
-    return brute.get(variant, fast)
+    if variant in brute:
+        return brute[variant]
+    if order == BRUTE_FORCE:
+        slowest = max((c for name, c in brute.items() if name.split("-")[0] != "python"),
+                      key=lambda c: c.pair)
+        return Cost(BRUTE_FORCE, slowest.pair, slowest.state)
+    if order is not None:
+        return Cost(order, fast.pair, fast.state)
+    return fast
 
 
-def is_brute_force(problem: str, variant: str) -> bool:
+def is_brute_force(problem: str, variant: str, order: str | None = None) -> bool:
     """Whether ``variant`` evaluates every feasible choice of every state (n^2 / 2 pairs)."""
-    return variant in _table(problem)[0]
+    return cost(problem, variant, order).order == BRUTE_FORCE
 
 
 def brute_force_variants(problem: str) -> dict[str, float]:
@@ -103,12 +123,37 @@ def pairs(order: str, n: int, m: int = 1) -> float:
     raise ValueError(f"unknown order {order!r}")
 
 
-def seconds_per_step(problem: str, variant: str, n: int, m: int = 1) -> float:
+def seconds_per_step(problem: str, variant: str, n: int, m: int = 1,
+                     order: str | None = None) -> float:
     """The model's seconds of one Bellman step: c_pair * pairs + c_state * n * m."""
-    c = cost(problem, variant)
+    c = cost(problem, variant, order)
     return c.pair * pairs(c.order, n, m) + c.state * n * m
 
 
-def estimated_seconds(problem: str, variant: str, n: int, steps: int, m: int = 1) -> float:
+def estimated_seconds(problem: str, variant: str, n: int, steps: int, m: int = 1,
+                      order: str | None = None) -> float:
     """The model's seconds of ``steps`` Bellman steps."""
-    return seconds_per_step(problem, variant, n, m) * steps
+    return seconds_per_step(problem, variant, n, m, order) * steps
+
+
+def declared_order(problem: str, variant: str) -> str | None:
+    """The cost class ``variant``'s register line declares, from the installed ``vfi``
+    (None when unregistered, or at a commit from before cost classes)."""
+    try:
+        from vfi import registry
+
+        return getattr(registry.get_variant(problem, variant), "cost", None)
+    except (ImportError, ValueError, AttributeError):
+        return None
+
+
+def fast_variants(problem: str) -> list[str]:
+    """The registered variants of ``problem`` (available or not) whose declared cost
+    class is not brute force: the suite's "fast" rows."""
+    try:
+        from vfi import registry
+
+        names = registry.variants(problem, include_unavailable=True)
+    except (ImportError, ValueError):
+        return []
+    return [v for v in names if declared_order(problem, v) not in (None, BRUTE_FORCE)]

@@ -82,7 +82,8 @@ def seconds_per_step(variant: str, n: int, m: int = 5) -> float:
 
     with the constants of :mod:`vfi.costs` (problem ``"growth"``).
     """
-    return costs.seconds_per_step(PROBLEM, variant, n, m)
+    return costs.seconds_per_step(PROBLEM, variant, n, m,
+                                  order=costs.declared_order(PROBLEM, variant))
 
 
 def estimated_seconds(variant: str, method: str, n: int, m: int = 5) -> float:
@@ -145,7 +146,8 @@ def skipped_row(variant, method, forecast, budget) -> Row:
 def is_estimable(row: Row) -> bool:
     """A skipped paper row of a brute-force variant, whose cost is quadratic in n."""
     return (bool(row.skipped) and row.method == "paper"
-            and costs.is_brute_force(PROBLEM, row.variant))
+            and costs.is_brute_force(PROBLEM, row.variant,
+                                     costs.declared_order(PROBLEM, row.variant)))
 
 
 def paper_iterations(rows) -> int:

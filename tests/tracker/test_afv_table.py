@@ -62,7 +62,8 @@ def _expected_rows(n_capital, budget):
     """``(estimated, skipped)`` (variant, method) pairs by the cost model."""
     over = [(v, m) for v in growth.variants() for m in report.METHODS
             if report.estimated_seconds(v, m, n_capital) > budget]
-    estimated = {(v, m) for v, m in over if m == "paper" and v in report.SECONDS_PER_PAIR}
+    estimated = {(v, m) for v, m in over if m == "paper" and report.costs.is_brute_force(
+        "growth", v, report.costs.declared_order("growth", v))}
     return estimated, [pair for pair in over if pair not in estimated]
 
 

@@ -138,3 +138,40 @@ def test_the_reference_check_can_fail(discovered, tmp_path):
     broken.write_text(json.dumps(data))
     assert "bench_compile.ImportVfi.timeraw_import" in selected(discovered, "quick") - \
         measured(broken)
+
+
+@pytest.fixture
+def toy_variants():
+    """Two variants with nothing but their register lines: one brute force, one fast."""
+    from vfi import registry
+
+    added = [registry.register("cake", "numba-toybrute", "vfi.cake.numba:iterate_loops",
+                               requires=("numba",), cost=registry.BRUTE_FORCE),
+             registry.register("cake", "numba-toyfast", "vfi.cake.numba:iterate_concave",
+                               requires=("numba",), cost=registry.N_LOG_N)]
+    yield
+    for variant in added:
+        registry._REGISTRY.pop((variant.problem, variant.name))
+
+
+def test_a_register_line_alone_is_budgeted_and_tiered_by_its_cost_class(toy_variants):
+    from benchmarks import common
+    from vfi_bench import costs
+
+    fast = costs.fast_variants("cake")
+    assert "numba-toyfast" in fast and "numba-toybrute" not in fast  # bench_fast's rows
+    # The brute-force one is budgeted as brute force at n = 10^6, never run there:
+    assert common.estimated_seconds("numba-toybrute", 10**6, 100) > 100 * common.BUDGET_SECONDS
+    assert common.estimated_seconds("numba-toyfast", 10**6, 100) < common.BUDGET_SECONDS * 5
+    quick = __import__("re").compile(tiers.regex("quick"))
+    assert quick.search("bench_fast.Steps10k.time_100_steps('numba-toyfast')")
+
+
+def test_every_registered_variant_declares_a_cost_class():
+    from vfi import registry
+
+    for problem in registry.problems():
+        for name in registry.variants(problem, include_unavailable=True):
+            assert registry.get_variant(problem, name).cost in registry.COST_CLASSES, name
+    with pytest.raises(ValueError, match="cost must be one of"):
+        registry.register("cake", "numba-nocost", "vfi.cake.numba:iterate_loops")

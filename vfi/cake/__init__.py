@@ -13,36 +13,50 @@ PROBLEM = "cake"
 # One line per variant: name (backend-algorithm), kernel, optional packages it needs.
 registry.declare_problem(PROBLEM, registry.CakeKernel)
 registry.register(PROBLEM, "python-loops", "vfi.cake.python:iterate_loops",
-                  description="pure-Python double loop")
+                  description="pure-Python double loop",
+                  cost=registry.BRUTE_FORCE)
 registry.register(PROBLEM, "numpy-masked", "vfi.cake.numpy:iterate_masked",
-                  description="the notebook's mask and max per state")
+                  description="the notebook's mask and max per state",
+                  cost=registry.BRUTE_FORCE)
 registry.register(PROBLEM, "numpy-broadcast", "vfi.cake.numpy:iterate_broadcast",
-                  description="(state, choice) broadcast in row blocks")
+                  description="(state, choice) broadcast in row blocks",
+                  cost=registry.BRUTE_FORCE)
 registry.register(PROBLEM, "numba-masked", "vfi.cake.numba:iterate_masked", requires=("numba",),
-                  description="the notebook's Numba formulation")
+                  description="the notebook's Numba formulation",
+                  cost=registry.BRUTE_FORCE)
 registry.register(PROBLEM, "numba-loops", "vfi.cake.numba:iterate_loops", requires=("numba",),
-                  description="triangular loops, no temporaries")
+                  description="triangular loops, no temporaries",
+                  cost=registry.BRUTE_FORCE)
 registry.register(PROBLEM, "numba-monotone", "vfi.cake.numba:iterate_monotone",
-                  requires=("numba",), description="divide and conquer on the monotone policy")
+                  requires=("numba",), description="divide and conquer on the monotone policy",
+                  cost=registry.N_LOG_N)
 registry.register(PROBLEM, "numba-concave", "vfi.cake.numba:iterate_concave", requires=("numba",),
-                  description="O(n) scan on uniform grids with concave v, else monotone")
+                  description="O(n) scan on uniform grids with concave v, else monotone",
+                  cost=registry.N_LOG_N)
 registry.register(PROBLEM, "jax-vmap", "vfi.cake.jax:iterate_vmap", requires=("jax",),
-                  description="vmap over states, fori_loop, float64")
+                  description="vmap over states, fori_loop, float64",
+                  cost=registry.BRUTE_FORCE)
 registry.register(PROBLEM, "numba-parallel", "vfi.cake.numba_parallel:iterate_brute",
-                  requires=("numba",), description="brute force, prange over states")
+                  requires=("numba",), description="brute force, prange over states",
+                  cost=registry.BRUTE_FORCE)
 registry.register(PROBLEM, "numba-parallel-monotone", "vfi.cake.numba_parallel:iterate_monotone",
-                  requires=("numba",), description="divide and conquer, halves in parallel")
+                  requires=("numba",), description="divide and conquer, halves in parallel",
+                  cost=registry.N_LOG_N)
 registry.register(PROBLEM, "jax-blocked", "vfi.cake.jax:iterate_blocked", requires=("jax",),
-                  description="lax.map over blocks of states, O(n x block) memory")
+                  description="lax.map over blocks of states, O(n x block) memory",
+                  cost=registry.BRUTE_FORCE)
 registry.register(PROBLEM, "jax-sharded", "vfi.cake.jax:iterate_sharded", requires=("jax",),
-                  description="states split across jax.devices() with shard_map")
+                  description="states split across jax.devices() with shard_map",
+                  cost=registry.BRUTE_FORCE)
 registry.register(PROBLEM, "numba-maxplus", "vfi.cake.maxplus:iterate_maxplus",
                   requires=("numba",), description="K steps as one max-plus merge (uniform "
                   "grid, concave v0), else numba-concave",
-                  fast_path="vfi.cake.maxplus:checked_default")
+                  fast_path="vfi.cake.maxplus:checked_default",
+                  cost=registry.N_LOG_N)
 registry.register(PROBLEM, "jax-maxplus", "vfi.cake.jax_maxplus:iterate_maxplus",
                   requires=("jax",), description="the max-plus merge by lax.top_k, else "
-                  "numba-concave")
+                  "numba-concave",
+                  cost=registry.N_LOG_N)
 
 #: ``iterate``'s default: None, the fastest exact variant available
 #: (:func:`default_variant`). The notebook's own formulation is ``"numpy-masked"``.

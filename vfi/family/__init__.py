@@ -27,19 +27,19 @@ from __future__ import annotations
 
 from vfi import registry
 
-#: The family's kernels: (name, target, optional packages, description).
+#: The family's kernels: (name, target, optional packages, cost class, description).
 FAMILY_VARIANTS = (
-    ("python-loops", "vfi.family.python:iterate_loops", (),
+    ("python-loops", "vfi.family.python:iterate_loops", (), registry.BRUTE_FORCE,
      "pure-Python loops over states and choices"),
-    ("numpy-blocked", "vfi.family.numpy:iterate_blocked", (),
+    ("numpy-blocked", "vfi.family.numpy:iterate_blocked", (), registry.BRUTE_FORCE,
      "(state, choice) broadcast in row blocks"),
-    ("numba-brute", "vfi.family.numba:iterate_brute", ("numba",),
+    ("numba-brute", "vfi.family.numba:iterate_brute", ("numba",), registry.BRUTE_FORCE,
      "every feasible choice, first maximiser (the oracle)"),
-    ("numba-monotone", "vfi.family.numba:iterate_monotone", ("numba",),
+    ("numba-monotone", "vfi.family.numba:iterate_monotone", ("numba",), registry.LINEAR,
      "monotone search, first-decrease stop, exact for any V"),
-    ("jax-blocked", "vfi.family.jax:iterate_blocked", ("jax",),
+    ("jax-blocked", "vfi.family.jax:iterate_blocked", ("jax",), registry.BRUTE_FORCE,
      "brute force, lax.map over row batches, vmap over states, float64"),
-    ("jax-sharded", "vfi.family.jax:iterate_sharded", ("jax",),
+    ("jax-sharded", "vfi.family.jax:iterate_sharded", ("jax",), registry.BRUTE_FORCE,
      "jax-blocked with the grid's rows split across jax.devices() (shard_map)"),
 )
 
@@ -47,5 +47,6 @@ FAMILY_VARIANTS = (
 def register_variants(problem: str) -> None:
     """Register every family kernel for ``problem`` (a member's one register line)."""
     registry.declare_problem(problem, registry.FamilyKernel)
-    for name, target, requires, description in FAMILY_VARIANTS:
-        registry.register(problem, name, target, requires=requires, description=description)
+    for name, target, requires, cost, description in FAMILY_VARIANTS:
+        registry.register(problem, name, target, requires=requires, description=description,
+                          cost=cost)
