@@ -163,6 +163,7 @@ def cmd_publish(args) -> int:
     code = vendor.main([str(HTML)])
     if code != 0:
         return code
+    publish.patch_graph_page(HTML)
     drawn = publish.summaries_of(HTML, mine)
     print(f"Summary grid: {drawn} thumbnails, each {mine}'s own history")
     report = ["--machine", mine, "--results", str(PUBLISHED), "--html", str(HTML)]

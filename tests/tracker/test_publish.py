@@ -7,6 +7,9 @@ results of two machines (one at each commit, in different environments, as a
 import json
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from vfi_bench.asvkit import publish
 
@@ -89,3 +92,17 @@ def test_two_machines_at_two_commits_publish_apart(tmp_path):
     assert publish.summaries_of(html, "mine") == 1
     points = json.loads(summary.read_text())
     assert [value for _, value in points] == [1.1, 1.0]  # your two commits, nobody else's
+
+
+def test_the_graph_page_edits_apply_to_asvs_page(tmp_path):
+    import asv
+
+    page = Path(asv.__file__).parent / "www" / "graphdisplay.js"
+    (tmp_path / "graphdisplay.js").write_text(page.read_text())
+    assert publish.patch_graph_page(tmp_path) == [w for w, _, _ in publish.GRAPH_PAGE_EDITS]
+    text = (tmp_path / "graphdisplay.js").read_text()
+    assert "var max_curves = 256;" in text and "container: vfi_legend_box()" in text
+    assert publish.patch_graph_page(tmp_path) == []  # once only
+    (tmp_path / "graphdisplay.js").write_text(page.read_text().replace("max_curves = 8", "x"))
+    with pytest.raises(publish.PageError, match="curve limit"):
+        publish.patch_graph_page(tmp_path)

@@ -127,3 +127,51 @@ def summaries_of(html: Path, machine: str) -> int:
         summary.write_text(json.dumps(points))
         written += bool(points)
     return written
+
+
+#: Edits of asv 0.6.6's graph page (``graphdisplay.js``), each (what, old, new): every
+#: variant of a parameterised benchmark drawn (asv draws at most 8 curves until clicked),
+#: a log y axis unless the address asks otherwise (times here span orders of magnitude,
+#: and a linear axis puts every fast variant on zero), and the legend below the plot
+#: instead of over it.
+GRAPH_PAGE_EDITS = (
+    ("curve limit", "var max_curves = 8;", "var max_curves = 256;"),
+    ("log axis by default", "if (params['y-axis-scale']) {",
+     "if (!params['y-axis-scale']) { params['y-axis-scale'] = ['log']; }\n"
+     "        if (params['y-axis-scale']) {"),
+    ("legend below the plot",
+     "                show: show_legend,\n                position: \"nw\",",
+     "                show: show_legend,\n                container: vfi_legend_box(),"),
+    ("legend box", "    var show_legend = true;",
+     "    var show_legend = true;\n"
+     "    function vfi_legend_box() {\n"
+     "        var box = $('#vfi-legend');\n"
+     "        if (!box.length) {\n"
+     "            box = $('<div id=\"vfi-legend\" style=\"font-size: 85%; margin: 0.5em 0;"
+     " columns: 3\"></div>');\n"
+     "            $('#main-graph').parent().append(box);\n"
+     "        }\n"
+     "        return box;\n"
+     "    }"),
+)
+
+
+class PageError(Exception):
+    """asv's graph page is not the one the edits were written for."""
+
+
+def patch_graph_page(html: Path) -> list[str]:
+    """Apply :data:`GRAPH_PAGE_EDITS` to ``html/graphdisplay.js`` (once); the edits made.
+
+    Raises :class:`PageError` naming the edit whose text asv's page no longer has.
+    """
+    path = html / "graphdisplay.js"
+    text = path.read_text()
+    if "vfi_legend_box" in text:
+        return []
+    for what, old, new in GRAPH_PAGE_EDITS:
+        if text.count(old) != 1:
+            raise PageError(f"graphdisplay.js: cannot apply '{what}' (asv changed the page)")
+        text = text.replace(old, new)
+    path.write_text(text)
+    return [what for what, _, _ in GRAPH_PAGE_EDITS]
