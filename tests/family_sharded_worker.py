@@ -9,10 +9,10 @@ run, agreeing with numba-brute, on eight.
 """
 import sys
 
+import growth_strategies as grow
 import jax
 import numpy as np
 import savings_strategies as saving
-import test_growth_strategies as grow
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

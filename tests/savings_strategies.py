@@ -9,9 +9,9 @@ a small positive value, with a feasible choice in every state.
 from __future__ import annotations
 
 import numpy as np
+from growth_strategies import transition_matrices  # the family's P, shared
 from hypothesis import assume
 from hypothesis import strategies as st
-from test_growth_strategies import transition_matrices  # the family's P, shared
 
 import vfi.savings as savings
 

@@ -8,16 +8,14 @@ import sys
 
 import jax
 import numpy as np
+from helpers import assert_policies_agree, assert_values_agree
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import betas, grids
 
 import vfi
 from vfi.cake.jax import iterate_sharded
 from vfi.cake.problem import validate
-
-sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from helpers import assert_policies_agree, assert_values_agree
-from strategies import betas, grids
 
 DEVICES = 8
 

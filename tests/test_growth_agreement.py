@@ -2,9 +2,9 @@
 random starts on random small models: values to 1e-10, policies except at ties."""
 import numpy as np
 import pytest
+from growth_strategies import assert_policies_agree, assert_values_agree, models, start_values
 from hypothesis import given
 from hypothesis import strategies as st
-from test_growth_strategies import assert_policies_agree, assert_values_agree, models, start_values
 
 import vfi.growth as growth
 

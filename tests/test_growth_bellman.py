@@ -1,9 +1,9 @@
 """Properties of the growth Bellman operator T that the solvers' bounds rely on:
 monotone, a beta-contraction in the sup norm, and T(V + c) = TV + beta c."""
 import numpy as np
+from growth_strategies import models, scale
 from hypothesis import given
 from hypothesis import strategies as st
-from test_growth_strategies import models, scale
 
 import vfi.growth as growth
 

@@ -1,9 +1,9 @@
 """solve: every method reaches the same fixed point within its reported (guaranteed) bound."""
 import numpy as np
 import pytest
+from growth_strategies import models
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_growth_strategies import models
 
 import vfi
 import vfi.growth as growth

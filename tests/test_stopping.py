@@ -15,11 +15,11 @@ import warnings
 
 import numpy as np
 import pytest
+from growth_strategies import models as growth_models
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from savings_strategies import models as savings_models
 from strategies import grids
-from test_growth_strategies import models as growth_models
 
 import vfi
 import vfi.growth as growth
