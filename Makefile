@@ -61,7 +61,7 @@ bench-quick: $(STAMP)
 # The last $(HISTORY) commits on the quick tier, each built in asv's own virtualenv.
 bench-history: $(STAMP)
 	-$(TRACKER) history --tier $(TIER) --commits $(HISTORY) $(RUN_OPTS) -- $(ASV_ARGS)
-	$(TRACKER) publish $(MACHINE_OPT)
+	$(TRACKER) publish --check-steps $(MACHINE_OPT)
 
 publish: $(STAMP)
 	$(TRACKER) publish $(MACHINE_OPT)

@@ -27,6 +27,7 @@ import ast
 import datetime
 import html
 import itertools
+import json
 import math
 import subprocess
 import sys
@@ -259,6 +260,20 @@ def plot(machines, path: Path) -> bool:
     return True
 
 
+def step_section(path: Path | None, machine: str):
+    """The steps of your history that are not refuted, confirmed ones first."""
+    if path is None or not path.is_file():
+        return None
+    checks = [c for c in json.loads(path.read_text()).values() if c["status"] != "refuted"]
+    if not checks:
+        return None
+    rows = [[c["point"], c["commit"][:8], f"{c['old']:.3g} -> {c['new']:.3g}",
+             f"{c['new'] / c['old']:.2f}x" if c["old"] else "-", c["status"]]
+            for c in sorted(checks, key=lambda c: (c["status"] != "confirmed", c["point"]))]
+    return (f"Steps in {machine}'s history (asv's detection; refuted ones left out)",
+            ["benchmark", "commit", "before -> after", "ratio", "paired check"], rows)
+
+
 def print_section(title, header, rows) -> None:
     print(f"\n{title}: medians (interquartile range)")
     widths = [max(len(str(x)) for x in column) for column in zip(header, *rows, strict=True)]
@@ -324,6 +339,8 @@ def main(argv=None) -> int:
     parser.add_argument("--machine", required=True, help="your asv machine (the first column)")
     parser.add_argument("--results", type=Path, default=Path(".asv/results"))
     parser.add_argument("--html", type=Path, default=Path(".asv/html"))
+    parser.add_argument("--steps", type=Path, default=None,
+                        help="the step checks of your history (vfi_bench.asvkit.steps)")
     args = parser.parse_args(argv)
     commit = args.commit or subprocess.check_output(["git", "rev-parse", "HEAD"],
                                                     text=True).strip()
@@ -337,6 +354,9 @@ def main(argv=None) -> int:
               file=sys.stderr)
         return 2
     sections = [s for s in (section(*spec, machines) for spec in SECTIONS) if s]
+    listed = step_section(args.steps, args.machine)
+    if listed:
+        sections.append(listed)
     for s in sections:
         print_section(*s)
     args.html.mkdir(parents=True, exist_ok=True)

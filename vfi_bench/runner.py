@@ -36,6 +36,9 @@ ASV = [sys.executable, "-m", "asv"]
 RESULTS = ROOT / ".asv" / "results"
 HTML = ROOT / ".asv" / "html"
 REFERENCE = ROOT / "results"
+#: Each step of your history checked by a paired comparison, and how long one may take.
+STEP_CHECKS = ROOT / ".asv" / "compare" / "step-checks.json"
+STEP_TIMEOUT = 240.0
 #: The normalised copy of every machine's results that the report is published from.
 PUBLISHED = ROOT / ".asv" / "publish" / "results"
 WALL_TIMES = ROOT / ".asv" / "wall-times.json"
@@ -139,6 +142,11 @@ def cmd_history(args) -> int:
     return run_asv_with_progress(asv_args, f"{machine}:history:{args.bench or args.tier}")
 
 
+def parent_of(commit: str) -> str:
+    return subprocess.check_output(["git", "rev-parse", f"{commit}^"], cwd=ROOT,
+                                   text=True).strip()
+
+
 def publish_config(results: Path = PUBLISHED) -> Path:
     """A copy of ``asv.conf.json`` whose results are the normalised copy ``results``."""
     conf = json.loads((ROOT / "asv.conf.json").read_text())
@@ -152,7 +160,7 @@ def publish_config(results: Path = PUBLISHED) -> Path:
 def cmd_publish(args) -> int:
     """Normalise (one series per machine), publish, vendor, redraw the summary grid from
     this machine's history, write the front page."""
-    from vfi_bench.asvkit import publish
+    from vfi_bench.asvkit import publish, steps
 
     python = json.loads((ROOT / "asv.conf.json").read_text())["pythons"][0]
     machines = publish.normalize([RESULTS, REFERENCE], PUBLISHED, python)
@@ -166,7 +174,17 @@ def cmd_publish(args) -> int:
     publish.patch_graph_page(HTML)
     drawn = publish.summaries_of(HTML, mine)
     print(f"Summary grid: {drawn} thumbnails, each {mine}'s own history")
-    report = ["--machine", mine, "--results", str(PUBLISHED), "--html", str(HTML)]
+    compare = (steps.compare_point(str(ROOT / "asv.conf.json"), mine, STEP_TIMEOUT)
+               if args.check_steps else None)
+    checks = steps.check_steps(HTML, mine, STEP_CHECKS, compare, parent_of)
+    counts = {s: sum(c["status"] == s for c in checks.values())
+              for s in ("confirmed", "refuted", "unchecked")}
+    print(f"Steps in {mine}'s history: {counts['confirmed']} confirmed, {counts['refuted']} "
+          f"refuted (left out of the Regressions page), {counts['unchecked']} unchecked"
+          + ("" if args.check_steps else " (make bench-history checks them)"))
+    (HTML / "step-checks.json").write_text(json.dumps(checks, indent=1))
+    report = ["--machine", mine, "--results", str(PUBLISHED), "--html", str(HTML),
+              "--steps", str(HTML / "step-checks.json")]
     if args.commit:
         report += ["--commit", args.commit]
     return frontpage.main(report)
@@ -214,6 +232,10 @@ def main(argv=None) -> int:
         p = sub.add_parser(name)
         p.add_argument("--commit", default=None)
         p.add_argument("--machine", default=None, help="asv machine name (default: hostname)")
+        if name == "publish":
+            p.add_argument("--check-steps", action="store_true",
+                           help="re-measure each new step of your history against its "
+                                "parent (make compare, one point) before listing it")
         p.set_defaults(func=func)
     args = parser.parse_args(argv)
     if getattr(args, "asv_args", None) and args.asv_args[0] == "--":

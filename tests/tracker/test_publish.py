@@ -106,3 +106,40 @@ def test_the_graph_page_edits_apply_to_asvs_page(tmp_path):
     (tmp_path / "graphdisplay.js").write_text(page.read_text().replace("max_curves = 8", "x"))
     with pytest.raises(publish.PageError, match="curve limit"):
         publish.patch_graph_page(tmp_path)
+
+
+def test_refuted_steps_leave_the_regressions_page_and_confirmed_ones_stay(tmp_path):
+    from vfi_bench.asvkit import steps
+
+    html = tmp_path / "html"
+    html.mkdir()
+    (html / "index.json").write_text(json.dumps(
+        {"revision_to_hash": {"1": "a" * 40, "2": "b" * 40, "3": "c" * 40}}))
+    mine = "graphs/machine-mine/python-3.11/bench_x.time_f.json"
+    other = "graphs/machine-ref/python-3.11/bench_x.time_f.json"
+    (html / "regressions.json").write_text(json.dumps({"regressions": [
+        ["bench_x.time_f('a')", mine, {}, 0, 2.0, 1.0, [[None, 2, 1.0, 1.5], [None, 3, 1.5, 2.0]]],
+        ["bench_x.time_f('b')", mine, {}, 1, 2.0, 1.0, [[None, 3, 1.0, 2.0]]],
+        ["bench_x.time_f('a')", other, {}, 0, 2.0, 1.0, [[None, 2, 1.0, 2.0]]],
+    ]}))
+    verdicts = {("bench_x.time_f('a')", "b" * 40): "same",        # refuted
+                ("bench_x.time_f('a')", "c" * 40): "regressed",   # confirmed
+                ("bench_x.time_f('b')", "c" * 40): "inconclusive"}
+    measured = []
+
+    def compare(point, base, head):
+        measured.append((point, base, head))
+        return verdicts[point, head]
+
+    checks_file = tmp_path / "checks.json"
+    checks = steps.check_steps(html, "mine", checks_file, compare, lambda c: c[:8] + "^")
+    assert sorted(c["status"] for c in checks.values()) == ["confirmed", "refuted",
+                                                            "unchecked"]
+    assert ("bench_x.time_f('a')", "bbbbbbbb^", "b" * 40) in measured
+    left = json.loads((html / "regressions.json").read_text())["regressions"]
+    assert [(e[0], e[1] == mine, len(e[6])) for e in left] == [
+        ("bench_x.time_f('a')", True, 1), ("bench_x.time_f('b')", True, 1),
+        ("bench_x.time_f('a')", False, 1)]  # the other machine's step is not touched
+    # A later publish reuses the verdicts: nothing is measured twice.
+    steps.check_steps(html, "mine", checks_file, compare, lambda c: c[:8] + "^")
+    assert len(measured) == 3
