@@ -9,7 +9,10 @@ class NotebookCase:
     param_names = ["variant"]
     # Many short samples: the spread between two identical runs is what a regression
     # check compares against (see README, "Benchmarks").
-    repeat = (10, 30, 20.0)
+    # One round of 10-20 samples, at most 4 s: the per-commit tier spends its minutes in
+    # process starts, and make compare, not this history, is what tells a change apart.
+    rounds = 1
+    repeat = (10, 20, 4.0)
     warmup_time = 0.2
 
     def setup(self, variant):

@@ -24,7 +24,8 @@ FAST = costs.fast_variants("cake")  # by the cost class each register line decla
 class Steps10k:
     params = [FAST or ["none-registered"]]
     param_names = ["variant"]
-    repeat = (5, 20, 10.0)
+    rounds = 1
+    repeat = (5, 20, 4.0)
     timeout = 600
 
     def setup(self, variant):

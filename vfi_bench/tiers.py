@@ -22,11 +22,10 @@ QUICK = (
     r"^bench_fast\.Solve1M\.time_solve\('(?:howard|exact)'\)",
     r"^bench_growth\.GrowthSolve\.time_solve\('(?:howard|mpi)\+c2f'\)",
     r"^bench_savings\.SavingsSolve\.time_solve\('default', '12'\)",
-    # Compile cost: cold for the serial Numba kernels' representative, warm (loaded from
-    # the cache) for one variant of each kind of kernel (serial and parallel Numba, JAX)
-    # and the default; the full tier has every variant, cold and warm. Each sample is a
-    # fresh process of seconds, so this is where a tier's minutes go.
-    r"^bench_compile\.FirstCall\.timeraw_import_compile_call\('numba-concave', 'cold'\)",
+    # Compile cost: loaded from the cache (warm) for one variant of each kind of kernel
+    # (serial and parallel Numba, JAX) and the default; the full tier has every variant,
+    # cold and warm. Each sample is a fresh process of seconds (a cold compile tens of
+    # seconds), so this is where a tier's minutes go.
     rf"^bench_compile\.FirstCall\.timeraw_import_compile_call\('{WARM}', 'warm'\)",
     r"^bench_compile\.ImportVfi\.",
 )

@@ -55,8 +55,7 @@ def test_quick_tier_has_headlines_growth_and_compile_cost(discovered):
     warm = {v for v in jit if first_call.format(v, "warm") in quick}
     assert {"numba-concave", "numba-parallel-monotone", "numba-maxplus", "jax-vmap"} \
         & set(jit) == warm
-    cold = {v for v in jit if first_call.format(v, "cold") in quick}
-    assert {"numba-concave"} & set(jit) == cold
+    assert not {v for v in jit if first_call.format(v, "cold") in quick}  # full tier only
     full = selected(discovered, "full")
     assert all(first_call.format(v, k) in full for v in jit for k in ("cold", "warm"))
 
