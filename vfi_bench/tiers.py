@@ -4,8 +4,8 @@
 - ``quick``: the per-commit tier (``make bench-quick``, ``make bench-history``, and what
   a comparison of two commits measures by default): the notebook case for every variant,
   the headline points of the fast exact variants, the growth model's fastest solves, the
-  savings model's default solve (12 states), and
-  the cost of ``import vfi`` and of a JIT variant's first call, cold and cached.
+  savings model's default solve (12 states), and the cost of ``import vfi`` and of a
+  first call loaded from the compile cache (one variant per kind of kernel).
 
 asv matches a parameterised benchmark as ``name(param, ...)`` with each parameter's
 repr, which is how the patterns below pick single points.
