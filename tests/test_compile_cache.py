@@ -95,10 +95,29 @@ def test_digest_covers_every_source_file(tmp_path):
     assert before == compile_cache.digest_of(REPO / "vfi")
     for path in sorted(package.rglob("*.py")):
         text = path.read_text()
-        path.write_text(text + "\n# edited\n")
+        path.write_text(text + "\n_edited = 1\n")  # a change of code: a new digest
         assert compile_cache.digest_of(package) != before, path
+        path.write_text(text + "\n# a comment, no code\n")  # keeps the compiled code
+        assert compile_cache.digest_of(package) == before, path
         path.write_text(text)
     assert compile_cache.digest_of(package) == before
+
+
+def test_installed_copies_get_content_stamps(tmp_path):
+    """A reinstall of unchanged code keeps Numba's cache: the files' timestamps follow
+    their bytes; an editable checkout (not under site-packages) is left alone."""
+    installed = tmp_path / "lib" / "site-packages" / "vfi"
+    shutil.copytree(REPO / "vfi", installed, ignore=shutil.ignore_patterns("__pycache__"))
+    assert compile_cache.stamp_installed(installed) > 0
+    module = installed / "registry.py"
+    stamp = int(module.stat().st_mtime)
+    assert stamp == compile_cache.content_stamp(module.read_bytes())
+    module.write_text(module.read_text() + "\n# edited\n")  # as a reinstall would write it
+    compile_cache.stamp_installed(installed)
+    assert int(module.stat().st_mtime) != stamp  # new bytes, new stamp
+    checkout = tmp_path / "checkout" / "vfi"
+    shutil.copytree(REPO / "vfi", checkout, ignore=shutil.ignore_patterns("__pycache__"))
+    assert compile_cache.stamp_installed(checkout) == 0
 
 
 def test_old_digest_folders_are_pruned(tmp_path):
