@@ -230,9 +230,10 @@ def plot(machines, path: Path) -> bool:
     for ax, (name, rows) in zip(axes, notebook, strict=False):
         variants = sorted(rows, key=lambda v: float(rows[v]))
         medians = [float(rows[v]) for v in variants]
-        low = [m - (rows[v].low if rows[v].low is not None else m)
+        # asv's median and quartiles come from different estimators: clamp at zero.
+        low = [max(0.0, m - (rows[v].low if rows[v].low is not None else m))
                for v, m in zip(variants, medians, strict=True)]
-        high = [(rows[v].high if rows[v].high is not None else m) - m
+        high = [max(0.0, (rows[v].high if rows[v].high is not None else m) - m)
                 for v, m in zip(variants, medians, strict=True)]
         colours = _colours(_ordered(variants))
         ax.barh(variants, medians, xerr=[low, high], color=[colours.get(v) for v in variants])

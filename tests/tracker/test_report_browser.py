@@ -112,8 +112,9 @@ def report(tmp_path_factory):
     if shutil.which("npm") is None and not (report_vendor.default_cache()).is_dir():
         _missing("npm is needed once to fetch the report's libraries")
     _run([sys.executable, "-m", "vfi_bench", "vendor", str(html)], timeout=600)
-    _run([sys.executable, "-m", "vfi_bench", "frontpage", "--commit", head,
-          "--results", str(root / "results"), "--html", str(html)], cwd=root, timeout=300)
+    _run([sys.executable, "-m", "vfi_bench", "frontpage", "--commit", head, "--machine",
+          MACHINE, "--results", str(root / "results"), "--html", str(html)], cwd=root,
+         timeout=300)
     return html
 
 
