@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 HYPOTHESIS_PROFILE ?= $(if $(CI),ci,dev)
 
-.PHONY: test venv clean
+.PHONY: test venv clean system-deps
 
 venv: $(STAMP)
 
@@ -15,7 +15,13 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e ".[all]"
 	touch $@
 
-test: $(STAMP)
+# The system packages the tests need (Chromium and its driver, npm, Valgrind, g++):
+# installed with apt-get as root or with password-less sudo, else it stops here naming
+# the one command to run.
+system-deps:
+	bash tools/system-deps.sh
+
+test: $(STAMP) system-deps
 	$(PY) -m ruff check .
 	HYPOTHESIS_PROFILE=$(HYPOTHESIS_PROFILE) $(PY) -m pytest -q
 

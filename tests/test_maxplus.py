@@ -1,4 +1,6 @@
 """The max-plus kernels (vfi.cake.maxplus, vfi.cake.jax_maxplus) against the brute force."""
+import warnings
+
 import numpy as np
 import pytest
 from helpers import assert_policies_agree, assert_values_agree
@@ -177,8 +179,14 @@ def test_fixed_point_matches_howard(grid, beta):
             mp.fixed_point_maxplus(grid, beta)
         return
     value, policy, bound = mp.fixed_point_maxplus(grid, beta)
-    howard = vfi.solve(grid, beta, tol=1e-12, method="howard")
-    assert 0.0 <= bound < 1e-9
+    with warnings.catch_warnings():
+        # At beta near 1 tol=1e-12 is below Howard's rounding floor: it stops there and
+        # says so, and its error_bound is still a guarantee, which is all the gap needs.
+        warnings.simplefilter("ignore", vfi.ConvergenceWarning)
+        howard = vfi.solve(grid, beta, tol=1e-12, method="howard")
+    # The bound is the table's error per step summed over the contraction: a few ulps of
+    # the utilities, never more than 1e-12 of them per step.
+    assert 0.0 <= bound < 1e-12 / (1.0 - beta)
     gap = np.max(np.abs(value - howard.value))
     assert gap <= bound + howard.error_bound, (gap, bound, howard.error_bound)
     assert_policies_agree(policy, howard.policy, grid, beta, value)

@@ -191,3 +191,39 @@ def test_vfi_method_is_value_iteration(variant, grid, beta, tol):
     assert result.iterations == steps
     np.testing.assert_array_equal(result.value, value)
     np.testing.assert_array_equal(result.policy, policy)
+
+
+def _unreachable_cases():
+    """(solve, expected variant kind) where tol=1e-12 is below the rounding floor at
+    beta = 0.99999: the cake's generic loop and the family's compiled one."""
+    growth_model = growth.StochasticGrowth(
+        np.linspace(0.05, 0.5, 12), np.array([0.95, 1.05]),
+        np.array([[0.9, 0.1], [0.1, 0.9]]), 0.33, 0.99999)
+    cake = np.linspace(10.0, 11.0, 10)
+    return {
+        "cake-numba-loops": lambda m: vfi.solve(cake, 0.99999, tol=1e-12, method=m,
+                                                 variant="numba-loops"),
+        "cake-python-loops": lambda m: vfi.solve(cake, 0.99999, tol=1e-12, method=m,
+                                                  variant="python-loops"),
+        "growth-default": lambda m: growth.solve(growth_model, tol=1e-12, method=m),
+        "growth-numpy-blocked": lambda m: growth.solve(growth_model, tol=1e-12, method=m,
+                                                       variant="numpy-blocked"),
+    }
+
+
+# The growth solves carry a value near 0 under mpi from V = 0 (the midpoint's shift holds
+# the level), where the floor is far lower: mpi meets 1e-12 there, legitimately.
+@pytest.mark.parametrize(("case", "method"),
+                         [(case, "howard") for case in sorted(_unreachable_cases())]
+                         + [("cake-numba-loops", "mpi"), ("cake-python-loops", "vfi")])
+def test_unreachable_tol_stops_at_the_rounding_floor(case, method):
+    """A tol below 2 eps max|Tv| / (1 - beta) cannot be met: the solve stops as soon as
+    the bound is within twice that floor, says so with the floor, and its bound is still
+    a guarantee that a reachable tol then meets."""
+    with pytest.warns(vfi.ConvergenceWarning, match=r"cannot reach tol=1e-12: float64 "
+                      r"rounding alone bounds the error at .* ask for tol >") as caught:
+        stuck = _unreachable_cases()[case](method)
+    assert len(caught) == 1
+    assert not stuck.converged and stuck.iterations < 200
+    floor = float(caught[0].message.args[0].split("error at ")[1].split(" ")[0])
+    assert 1e-12 <= floor <= stuck.error_bound <= 2.0 * floor * 1.01

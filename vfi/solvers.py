@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["SolveResult", "ConvergenceWarning", "METHODS", "solve_fixed_point",
-           "macqueen_porteus", "span_midpoint", "result"]
+           "macqueen_porteus", "rounding_floor", "span_midpoint", "result"]
 
 METHODS = ("vfi", "howard", "mpi")
 
@@ -72,8 +72,13 @@ def macqueen_porteus(v: np.ndarray, tv: np.ndarray, beta: float) -> tuple[np.nda
     """
     d = tv - v
     shift, bound = span_midpoint(float(d.min()), float(d.max()), beta)
-    rounding = 2.0 * np.finfo(np.float64).eps * float(np.max(np.abs(tv))) / (1.0 - beta)
-    return tv + shift, bound + rounding
+    return tv + shift, bound + rounding_floor(tv, beta)
+
+
+def rounding_floor(tv: np.ndarray, beta: float) -> float:
+    """2 eps max|Tv| / (1 - beta): the part of the error bound that no number of further
+    steps removes, so a ``tol`` at or below it cannot be met in float64."""
+    return 2.0 * np.finfo(np.float64).eps * float(np.max(np.abs(tv))) / (1.0 - beta)
 
 
 def solve_fixed_point(bellman: Callable, evaluate: Callable, v0: np.ndarray, beta: float, *,
@@ -99,13 +104,19 @@ def solve_fixed_point(bellman: Callable, evaluate: Callable, v0: np.ndarray, bet
     -------
     SolveResult
         ``converged`` is False (and a :class:`ConvergenceWarning` is issued) when
-        ``max_iter`` greedy steps did not bring the bound below ``tol``.
+        ``max_iter`` greedy steps did not bring the bound below ``tol``, or as soon as
+        the bound has come down to :func:`rounding_floor` where that floor is itself at
+        or above ``tol`` (beta near 1 with a tight ``tol``): more steps cannot help there.
     """
     v = v0
+    floor = 0.0
     for iteration in range(1, max_iter + 1):  # noqa: B007  (read after the loop)
         tv, policy = bellman(v)
         value, bound = macqueen_porteus(v, tv, beta)
         if bound < tol:
+            break
+        floor = rounding_floor(tv, beta)
+        if floor >= tol and bound <= 2.0 * floor:
             break
         if method == "vfi":
             v = tv
@@ -113,14 +124,22 @@ def solve_fixed_point(bellman: Callable, evaluate: Callable, v0: np.ndarray, bet
             v = evaluate(policy, tv, None)
         else:
             v = evaluate(policy, tv, sweeps)
-    return result(value, policy, iteration, bound, tol=tol, method=method, variant=variant)
+    return result(value, policy, iteration, bound, tol=tol, method=method, variant=variant,
+                  floor=floor)
 
 
-def result(value, policy, iterations, bound, *, tol, method, variant) -> SolveResult:
+def result(value, policy, iterations, bound, *, tol, method, variant,
+           floor: float = 0.0) -> SolveResult:
     """The :class:`SolveResult`; ``converged`` is ``bound < tol``, and a
-    :class:`ConvergenceWarning` is issued when it is not."""
+    :class:`ConvergenceWarning` is issued when it is not, saying why: ``max_iter`` ran
+    out, or ``tol`` is at or below the rounding ``floor``."""
     converged = bool(bound < tol)
-    if not converged:
+    if not converged and floor >= tol:
+        warnings.warn(f"{method} cannot reach tol={tol:g}: float64 rounding alone bounds the "
+                      f"error at {floor:.3g} here (2 eps max|Tv| / (1 - beta)); stopped after "
+                      f"{iterations} greedy steps at error bound {bound:.3g}; ask for "
+                      f"tol > {floor:.3g}", ConvergenceWarning, stacklevel=4)
+    elif not converged:
         warnings.warn(f"{method} did not reach tol={tol:g} in max_iter={iterations} greedy "
                       f"steps (error bound {bound:.3g})", ConvergenceWarning, stacklevel=4)
     return SolveResult(value, policy, iterations, float(bound), converged, method, variant)

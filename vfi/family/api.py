@@ -275,11 +275,11 @@ class Member:
         if variant in COMPILED_STOP:  # the same loop, compiled with the steps
             from vfi.family import numba as fnb
 
-            value, policy, iterations, bound = fnb.solve(
+            value, policy, iterations, bound, floor = fnb.solve(
                 model.spec, v, tol, solvers.METHODS.index(method), sweeps, max_iter,
                 COMPILED_STOP[variant], family_policy.MAX_SWEEPS)
             return solvers.result(value, policy, iterations, bound, tol=tol, method=method,
-                                  variant=variant)
+                                  variant=variant, floor=floor)
 
         def evaluate(policy, values, count):
             scale = float(np.max(np.abs(values)))

@@ -402,7 +402,8 @@ def _solve(k, r, P, beta, kind, param, v0, tol, method, sweeps, max_iter, algori
            max_sweeps):
     """:func:`vfi.solvers.solve_fixed_point` with every step compiled: the same greedy
     steps, MacQueen-Porteus midpoint and bound (rounding term included), updates and
-    Howard evaluation tolerance (:func:`vfi.family.policy.exact_tolerance`)."""
+    Howard evaluation tolerance (:func:`vfi.family.policy.exact_tolerance`), and the same
+    early stop where ``tol`` is below the rounding floor (:func:`vfi.solvers.rounding_floor`)."""
     n, m = v0.shape
     eps = np.finfo(np.float64).eps
     v = v0.copy()
@@ -413,9 +414,11 @@ def _solve(k, r, P, beta, kind, param, v0, tol, method, sweeps, max_iter, algori
         step(k, r, P, beta, kind, param, v, tv, pol, w, hat, algorithm)
         low, high = _span(tv, v)
         shift, bound = _span_midpoint(low, high, beta)
-        bound += 2.0 * eps * _max_abs_2d(tv) / (1.0 - beta)
-        if bound < tol or iteration == max_iter:
-            return tv + shift, pol, iteration, bound
+        floor = 2.0 * eps * _max_abs_2d(tv) / (1.0 - beta)
+        bound += floor
+        if (bound < tol or iteration == max_iter
+                or (floor >= tol and bound <= 2.0 * floor)):
+            return tv + shift, pol, iteration, bound, floor
         if method == VFI:
             v[...] = tv
         elif method == HOWARD:
@@ -423,11 +426,11 @@ def _solve(k, r, P, beta, kind, param, v0, tol, method, sweeps, max_iter, algori
             v = _evaluate(k, r, P, beta, kind, param, pol, tv, -1, precision, max_sweeps)
         else:
             v = _evaluate(k, r, P, beta, kind, param, pol, tv, sweeps, 0.0, 0)
-    return tv, pol, 0, np.inf  # not reached: max_iter >= 1
+    return tv, pol, 0, np.inf, 0.0  # not reached: max_iter >= 1
 
 
 def solve(spec, v0, tol, method, sweeps, max_iter, monotone, max_sweeps):
-    """``(value, policy, iterations, error_bound)`` of the compiled solve loop."""
+    """``(value, policy, iterations, error_bound, rounding_floor)`` of the compiled loop."""
     return _solve(*spec, v0, tol, method, sweeps, max_iter, MONOTONE if monotone else BRUTE,
                   max_sweeps)
 
