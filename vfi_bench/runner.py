@@ -7,9 +7,9 @@
 
 ``run`` measures this checkout in the current environment (``asv run -E existing``),
 ``history`` the last N commits in asv's own virtualenvs. Both pass asv's progress lines
-through and add, under each, the time spent and an estimate of the time left (from the
-last run of the same tier on this machine, else from the pace so far); the wall time of
-each run is kept in ``.asv/wall-times.json`` for the next estimate. ``publish`` merges
+through and add, under each, the time spent and an estimate of the time left, each
+benchmark weighted by what it took last time (:mod:`vfi_bench.progress`); the wall time
+of each run is kept in ``.asv/wall-times.json``. ``publish`` merges
 the reference machines' results kept in the repository (``results/<machine>/``), runs
 ``asv publish``, makes the report self-contained (:mod:`vfi_bench.asvkit.vendor`) and writes
 the front page (:mod:`vfi_bench.frontpage`). ``breakdown`` prints where a run's time went, per
@@ -27,8 +27,9 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from vfi_bench import frontpage, tiers
+from vfi_bench import frontpage, progress, tiers
 from vfi_bench.asvkit import vendor
+from vfi_bench.progress import minutes
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,12 +43,6 @@ STEP_TIMEOUT = 240.0
 #: The normalised copy of every machine's results that the report is published from.
 PUBLISHED = ROOT / ".asv" / "publish" / "results"
 WALL_TIMES = ROOT / ".asv" / "wall-times.json"
-PROGRESS = re.compile(r"^\[\s*(\d+(?:\.\d+)?)%\]")
-
-
-def minutes(seconds: float) -> str:
-    seconds = max(0, round(seconds))
-    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
 
 
 def head() -> str:
@@ -72,53 +67,35 @@ def _load_wall_times() -> dict:
         return {}
 
 
-class Progress:
-    """Adds 'elapsed, about N left' under asv's '[ 42.00%]' lines."""
-
-    def __init__(self, key: str):
-        self.key = key
-        self.last = _load_wall_times().get(key)
-        self.start = time.monotonic()
-        self.shown = None
-
-    def line(self, text: str) -> str | None:
-        match = PROGRESS.match(text)
-        if not match or match.group(1) == self.shown:  # asv repeats it on table lines
-            return None
-        self.shown = match.group(1)
-        done = float(match.group(1)) / 100
-        elapsed = time.monotonic() - self.start
-        if self.last:
-            left, basis = self.last - elapsed, f"last run {minutes(self.last)}"
-        elif done > 0.02:
-            left, basis = elapsed * (1 - done) / done, "pace so far"
-        else:
-            return None
-        if left < 0:
-            return f"      [{minutes(elapsed)} elapsed; longer than the {basis}]"
-        return f"      [{minutes(elapsed)} elapsed, about {minutes(left)} left ({basis})]"
-
-    def finish(self) -> float:
-        wall = time.monotonic() - self.start
-        record = _load_wall_times()
-        record[self.key] = wall
-        WALL_TIMES.parent.mkdir(parents=True, exist_ok=True)
-        WALL_TIMES.write_text(json.dumps(record, indent=1, sort_keys=True))
-        return wall
+def _record_wall_time(key: str, seconds: float) -> None:
+    record = _load_wall_times()
+    record[key] = seconds
+    WALL_TIMES.parent.mkdir(parents=True, exist_ok=True)
+    WALL_TIMES.write_text(json.dumps(record, indent=1, sort_keys=True))
 
 
-def run_asv_with_progress(args: list[str], key: str) -> int:
-    progress = Progress(key)
+def estimate_for(machine: str, bench_regex: str) -> progress.Estimate:
+    """The time-left estimate of a run on ``machine`` of the benchmarks ``bench_regex``
+    selects, weighted by this machine's last durations, else the references'."""
+    references = sorted(p for p in REFERENCE.glob("*") if p.is_dir() and p.name != "archive")
+    expected, source = progress.expected_durations(RESULTS / machine, references)
+    pattern = re.compile(bench_regex)
+    return progress.Estimate(expected, source, lambda name: bool(pattern.search(name)))
+
+
+def run_asv_with_progress(args: list[str], key: str, estimate: progress.Estimate) -> int:
     proc = subprocess.Popen(ASV + args, cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, bufsize=1)
     for text in proc.stdout:
         sys.stdout.write(text)
-        note = progress.line(text)
+        note = estimate.line(text)
         if note:
             print(note)
         sys.stdout.flush()
     code = proc.wait()
-    print(f"asv {args[0]} ({key}): {minutes(progress.finish())} wall, exit status {code}")
+    wall = time.monotonic() - estimate.start
+    _record_wall_time(key, wall)
+    print(f"asv {args[0]} ({key}): {minutes(wall)} wall, exit status {code}")
     return code
 
 
@@ -128,18 +105,20 @@ def selection(tier: str, bench: str | None) -> str:
 
 def cmd_run(args) -> int:
     machine = machine_name(args.machine)
+    bench = selection(args.tier, args.bench)
     asv_args = ["run", "-E", f"existing:{sys.executable}", "--set-commit-hash", head(),
-                "--machine", machine, "--bench", selection(args.tier, args.bench),
-                "--show-stderr"] + args.asv_args
-    return run_asv_with_progress(asv_args, f"{machine}:run:{args.bench or args.tier}")
+                "--machine", machine, "--bench", bench, "--show-stderr"] + args.asv_args
+    return run_asv_with_progress(asv_args, f"{machine}:run:{args.bench or args.tier}",
+                                 estimate_for(machine, bench))
 
 
 def cmd_history(args) -> int:
     machine = machine_name(args.machine)
-    asv_args = ["run", "--skip-existing-commits", "--machine", machine,
-                "--bench", selection(args.tier, args.bench), "--show-stderr",
-                f"HEAD~{args.commits}..HEAD"] + args.asv_args
-    return run_asv_with_progress(asv_args, f"{machine}:history:{args.bench or args.tier}")
+    bench = selection(args.tier, args.bench)
+    asv_args = ["run", "--skip-existing-commits", "--machine", machine, "--bench", bench,
+                "--show-stderr", f"HEAD~{args.commits}..HEAD"] + args.asv_args
+    return run_asv_with_progress(asv_args, f"{machine}:history:{args.bench or args.tier}",
+                                 estimate_for(machine, bench))
 
 
 def parent_of(commit: str) -> str:
@@ -190,21 +169,27 @@ def cmd_publish(args) -> int:
     return frontpage.main(report)
 
 
-def durations(commit: str, results: Path = RESULTS) -> dict[str, float]:
-    """Seconds per benchmark (all its parameters and rounds) in ``commit``'s newest result."""
+def durations(commit: str | None, results: Path = RESULTS) -> tuple[str, dict[str, float]]:
+    """The commit and seconds per benchmark (all its parameters and rounds) of the newest
+    result of ``commit``, or with None of the newest result of any commit."""
     from asv.results import iter_results
 
-    found = sorted((r for r in iter_results(str(results)) if r.commit_hash.startswith(commit)),
+    found = sorted((r for r in iter_results(str(results))
+                    if commit is None or r.commit_hash.startswith(commit)),
                    key=lambda r: r.date or 0)
     if not found:
-        raise SystemExit(f"no asv results for {commit[:8]} under {results}")
-    return {name: seconds for name, seconds in found[-1].duration.items()
-            if not name.startswith("<")}
+        where = f"for {commit[:8]} " if commit else ""
+        raise SystemExit(f"no asv results {where}under {results} (make bench writes them)")
+    return found[-1].commit_hash, {name: seconds for name, seconds in
+                                   found[-1].duration.items() if not name.startswith("<")}
 
 
 def cmd_breakdown(args) -> int:
+    commit, seconds_of = durations(args.commit)
+    print(f"Where the newest run's time went (commit {commit[:8]}"
+          + ("" if args.commit or commit == head() else ", not HEAD") + ")")
     by_class = defaultdict(float)
-    for name, seconds in durations(args.commit or head()).items():
+    for name, seconds in seconds_of.items():
         by_class[name.rsplit(".", 1)[0]] += seconds
     total = sum(by_class.values())
     print(f"{'benchmark class':<42} {'seconds':>9} {'share':>7}")

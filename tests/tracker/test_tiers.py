@@ -10,7 +10,7 @@ from asv.config import Config
 from asv_runner.discovery import disc_benchmarks
 
 import vfi
-from vfi_bench import runner, tiers
+from vfi_bench import progress, runner, tiers
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -81,17 +81,58 @@ def test_full_tier_is_everything(discovered):
     assert selected(discovered, "quick") < full
 
 
-def test_progress_estimates_from_the_last_run_else_the_pace(tmp_path, monkeypatch):
-    monkeypatch.setattr(runner, "WALL_TIMES", tmp_path / "wall.json")
-    clock = iter([0.0, 60.0, 120.0])
-    monkeypatch.setattr(runner.time, "monotonic", lambda: next(clock))
-    first = runner.Progress("m:run:quick")
-    assert first.line("· Discovering benchmarks") is None
-    assert "about 3 min 00 s left (pace so far)" in first.line("[ 25.00%] ··· bench_x ok")
-    first.finish()
-    clock = iter([0.0, 60.0])
-    second = runner.Progress("m:run:quick")
-    assert "about 1 min 00 s left (last run 2 min 00 s)" in second.line("[ 10.00%] ··· x")
+def result_file(folder: Path, name: str, date: int, seconds: dict) -> None:
+    """An asv result file with a ``duration`` per benchmark, as asv 0.6 writes them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    columns = ["result", "params", "version", "started_at", "duration"]
+    rows = {bench: [[1.0], [], "v", date, s] for bench, s in seconds.items()}
+    (folder / name).write_text(json.dumps({"result_columns": columns, "results": rows,
+                                           "date": date, "durations": {}, "version": 2}))
+
+
+def test_expected_durations_mine_newest_first_then_the_references(tmp_path):
+    mine, ref = tmp_path / "mine", tmp_path / "ref-vm"
+    result_file(mine, "old.json", 1, {"a.A.time_x": 5.0, "b.B.time_y": 7.0})
+    result_file(mine, "new.json", 2, {"a.A.time_x": 50.0})
+    (mine / "machine.json").write_text("{}")
+    result_file(ref, "r.json", 1, {"a.A.time_x": 1.0, "c.C.time_z": 3.0})
+    expected, source = progress.expected_durations(mine, [ref])
+    assert expected == {"a.A.time_x": 50.0, "b.B.time_y": 7.0, "c.C.time_z": 3.0}
+    assert source == "this machine's last durations and the durations of ref-vm"
+    assert progress.expected_durations(tmp_path / "none", [ref])[1] == \
+        "the durations of ref-vm"
+
+
+def asv_lines(names):
+    total = len(names)
+    yield f"· Running {total} total benchmarks (1 commits * 1 environments * {total} benchmarks)"
+    for k, name in enumerate(names, 1):
+        yield f"[{100 * k / total:6.2f}%] ··· {name}   ok"
+        yield f"[{100 * k / total:6.2f}%] ··· {name}   ok"  # asv repeats it on its table
+
+
+def test_time_left_is_weighted_by_each_benchmarks_duration():
+    """A 2-s benchmark then a 98-s one: after the first, asv says 50% done and the pace
+    so far would say 2 s left; the weights say 98 s, and the estimate follows the
+    run's own pace once a tenth of the work is done (here twice as slow)."""
+    expected = {"a.A.time_fast": 2.0, "z.Z.time_slow": 98.0, "q.Q.time_other": 5.0}
+    clock = iter([0.0, 4.0, 200.0])
+    estimate = progress.Estimate(expected, "test durations",
+                                 lambda name: not name.startswith("q."), lambda: next(clock))
+    notes = [n for n in map(estimate.line, asv_lines(["a.A.time_fast", "z.Z.time_slow"])) if n]
+    assert len(notes) == 2
+    assert "4 s elapsed, about 1 min 38 s left (weighted by test durations)" in notes[0]
+    assert "3 min 20 s elapsed, about 0 s left" in notes[1]
+
+
+def test_unknown_benchmarks_weigh_the_median_and_history_runs_count_commits():
+    estimate = progress.Estimate({"a.time_x": 10.0, "b.time_y": 30.0}, "d", lambda _: True,
+                                 lambda: 0.0)
+    estimate.line("· Running 12 total benchmarks (3 commits * 1 environments * 4 benchmarks)")
+    # per commit: 10 + 30 known, 2 unknown at the median 20
+    assert estimate.total == 3 * (10 + 30 + 2 * 20)
+    assert estimate.line("[ 8.33%] ··· Running (a.time_x--).") is None
+    assert estimate.weight("new.time_z") == 20.0
 
 
 def measured(results_file: Path) -> set[str]:
@@ -174,3 +215,15 @@ def test_every_registered_variant_declares_a_cost_class():
             assert registry.get_variant(problem, name).cost in registry.COST_CLASSES, name
     with pytest.raises(ValueError, match="cost must be one of"):
         registry.register("cake", "numba-nocost", "vfi.cake.numba:iterate_loops")
+
+
+def test_runs_estimate_from_this_machines_results_and_the_references(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "RESULTS", tmp_path / "results")
+    monkeypatch.setattr(runner, "REFERENCE", tmp_path / "reference")
+    result_file(tmp_path / "results" / "vm", "a.json", 1, {"bench_cake.A.time_x": 4.0})
+    result_file(tmp_path / "reference" / "ref", "b.json", 1, {"bench_fast.B.time_y": 8.0})
+    result_file(tmp_path / "reference" / "archive" / "old", "c.json", 1, {"x.C.time": 1.0})
+    estimate = runner.estimate_for("vm", r"^bench_cake\.")
+    assert estimate.expected == {"bench_cake.A.time_x": 4.0, "bench_fast.B.time_y": 8.0}
+    assert estimate.selected("bench_cake.A.time_x")
+    assert not estimate.selected("bench_fast.B.time_y")
