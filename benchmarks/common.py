@@ -67,7 +67,7 @@ except ImportError:  # a commit before the registry existed
 
 #: A benchmarked call that is expected to take longer than this is skipped, not timed.
 BUDGET_SECONDS = 2.0
-#: Multiplies every budget: the test suite's smoke run (tests/test_bench_suite.py) sets it
+#: Multiplies every budget: the test suite's smoke run (tests/tracker/test_bench_suite.py) sets it
 #: small so that only cheap cases run and the others record their skip.
 BUDGET_SCALE = float(os.environ.get("VFI_BENCH_BUDGET_SCALE", "1"))
 

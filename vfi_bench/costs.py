@@ -19,7 +19,7 @@ the slowest compiled constant of that table, so a new register line is budgeted 
 it says it is; only a variant of a commit from before cost classes, not in the table,
 is taken to be a fast one. The constants were measured
 on a 2-core x86 machine and rounded up. Used by ``benchmarks/common.py`` (cake eating)
-and :mod:`vfi.growth.report` (growth); this module imports nothing from the package, so
+and :mod:`vfi_bench.cpp_baseline` (growth); this module imports nothing from the package, so
 the benchmarks can load it from the checkout when the commit they measure predates it.
 """
 from __future__ import annotations

@@ -33,10 +33,10 @@ CPP_SOURCE = Path(__file__).resolve().parents[1] / "cpp" / "afv.cpp"
 METHODS = ("paper", "vfi", "howard", "mpi", "howard+c2f", "mpi+c2f")
 
 #: Rough cost model, to skip hopeless rows (never reported as a result): greedy steps per
-#: method on the paper's case, times the seconds of a step from :mod:`vfi.costs`.
+#: method on the paper's case, times the seconds of a step from :mod:`vfi_bench.costs`.
 STEPS = {"paper": 257, "vfi": 160, "howard": 30, "mpi": 12, "howard+c2f": 3, "mpi+c2f": 3}
 #: Seconds per (state, choice) pair of the brute-force variants, and per state of the
-#: monotone ones: read from :mod:`vfi.costs`, which holds the numbers.
+#: monotone ones: read from :mod:`vfi_bench.costs`, which holds the numbers.
 SECONDS_PER_PAIR = costs.brute_force_variants(PROBLEM)
 SECONDS_PER_STATE = costs.cost(PROBLEM, "numba-monotone").pair
 
@@ -80,7 +80,7 @@ def seconds_per_step(variant: str, n: int, m: int = 5) -> float:
     .. math:: c_{pair} \, n^2 m / 2 \text{ (brute force)} \quad \text{or} \quad
               c_{pair} \, n m \text{ (monotone)}
 
-    with the constants of :mod:`vfi.costs` (problem ``"growth"``).
+    with the constants of :mod:`vfi_bench.costs` (problem ``"growth"``).
     """
     return costs.seconds_per_step(PROBLEM, variant, n, m,
                                   order=costs.declared_order(PROBLEM, variant))

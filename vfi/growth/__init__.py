@@ -7,7 +7,7 @@ registry line each) and the API::
     result = vfi.growth.solve(model, tol=2e-6, method="mpi", warm_start=True)
     value, next_capital = vfi.growth.closed_form(model)
 
-``python -m vfi afv`` compares every variant and method with the C++ baseline
+``python -m vfi_bench afv`` compares every variant and method with the C++ baseline
 (``cpp/afv.cpp``).
 """
 from __future__ import annotations
