@@ -79,8 +79,12 @@ publish: $(STAMP)
 breakdown: $(STAMP)
 	$(TRACKER) breakdown
 
+# Serves the published report on 127.0.0.1:8080 (this machine only); it opens on the
+# front page, vfi.html. Ctrl-C stops the server.
 preview: $(STAMP)
-	$(ASV) preview --port 8080
+	@test -f .asv/html/vfi.html || { echo "No report yet: make bench-quick or make bench publishes it" >&2; exit 2; }
+	@echo "Open http://127.0.0.1:8080/vfi.html (the front page; asv's pages: http://127.0.0.1:8080/index.html)"
+	$(PY) -m http.server 8080 --bind 127.0.0.1 --directory .asv/html
 
 # Paired A/B comparison of two commits, each built in asv's own virtualenv:
 #   make compare BASE=main HEAD=HEAD [OUT=compare.json] [BENCH=regex] [STATUS_FILE=path]

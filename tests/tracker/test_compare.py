@@ -27,8 +27,9 @@ class FakeSampler:
     """``sampler(side, case, count)``: A about 1 s, B ``ratio(case, look)`` times as long,
     where ``look`` counts the calls of :meth:`measure` so far; 1 % noise per sample."""
 
-    def __init__(self, ratio, noise=0.01, seed=1, fail=()):
-        self.ratio, self.noise, self.fail = ratio, noise, set(fail)
+    def __init__(self, ratio, noise=0.01, seed=1, fail=(), fail_base=()):
+        self.ratio, self.noise = ratio, noise
+        self.fail, self.fail_base = set(fail), set(fail_base)
         self.rng = random.Random(seed)
         self.calls: list[tuple[str, compare.Case, int]] = []
         self.looks = 0
@@ -36,7 +37,9 @@ class FakeSampler:
     def sampler(self, side, case, count):
         self.calls.append((side, case, count))
         if case in self.fail and side == "B":
-            raise compare.MeasureError("failed on head: boom")
+            raise compare.MeasureError("RuntimeError: boom")
+        if case in self.fail_base and side == "A":
+            raise compare.MeasureError("RuntimeError: old bug")
         scale = 1.0 if side == "A" else self.ratio(case, self.looks)
         return [scale * (1 + self.noise * self.rng.uniform(-1, 1)) for _ in range(count)]
 
@@ -60,17 +63,20 @@ def run(cases, fake, **plan):
 
 # ---- records and exit status ---------------------------------------------------------
 
-def test_records_have_exactly_the_seven_keys(tmp_path):
+def test_records_have_exactly_the_record_keys(tmp_path):
     outcomes = run([CASE, PLAIN], FakeSampler(steady(1.0), fail={PLAIN}))
+    for outcome in outcomes:
+        outcome.env = "env-1"
     path = tmp_path / "cmp.json"
-    compare.write_records(path, outcomes)
+    compare.write_records(path, outcomes, {"env-1": {"numpy": "2.0.0"}})
     records = json.loads(path.read_text())
-    assert compare.RECORD_KEYS == ("benchmark", "params", "ratio", "low", "high", "verdict",
-                                   "mde")
     assert [list(r) for r in records] == [list(compare.RECORD_KEYS)] * 2
     assert records[0]["benchmark"] == CASE.name and records[0]["params"] == "'numba-concave'"
     assert records[0]["verdict"] == "same" and 1.0 < records[0]["mde"] < 1.25
-    assert records[1]["ratio"] is None and records[1]["verdict"] == "inconclusive"
+    assert records[0]["error"] is None and records[0]["packages"] == {"numpy": "2.0.0"}
+    assert records[1]["ratio"] is None and records[1]["verdict"] == "failed-on-head"
+    assert records[1]["error"] == "failed on head: RuntimeError: boom"
+    assert records[1]["env"] == "env-1"
     assert "bench_x.Suite.time_g" in compare.format_table(records)
 
 
@@ -79,26 +85,83 @@ def test_records_have_exactly_the_seven_keys(tmp_path):
     (0.6, "improved", 0),
     (1.0, "same", 0),
 ])
-def test_exit_status_is_1_only_for_a_confirmed_regression(ratio, verdict, code):
+def test_exit_status_is_1_for_a_confirmed_regression(ratio, verdict, code):
     ratios = {CASE: ratio, PLAIN: 1.0}
     outcomes = run([CASE, PLAIN], FakeSampler(lambda case, look: ratios[case]))
     assert [o.verdict for o in outcomes] == [verdict, "same"]
     assert compare.exit_code(outcomes) == code
 
 
-def test_a_confirmed_regression_beside_a_benchmark_that_failed_exits_1():
+def test_a_point_failing_on_the_head_only_is_a_regression_and_the_others_are_decided():
+    fake = FakeSampler(steady(1.0), fail={PLAIN})
+    outcomes = run([CASE, PLAIN, OTHER], fake)
+    assert [o.verdict for o in outcomes] == ["same", "failed-on-head", "same"]
+    assert "boom" in outcomes[1].note and set(outcomes[1].failure) == {"B"}
+    assert compare.exit_code(outcomes) == 1
+    # Failed once, it is not asked again in the later process pairs.
+    assert sum(1 for side, case, _ in fake.calls if case is PLAIN and side == "B") == 1
+
+
+def test_failing_on_both_sides_is_reported_and_leaves_the_status_alone():
+    fake = FakeSampler(steady(1.0), fail={PLAIN}, fail_base={PLAIN})
+    outcomes = run([CASE, PLAIN], fake)
+    assert [o.verdict for o in outcomes] == ["same", "failed-on-both"]
+    assert outcomes[1].note == ("failed on head: RuntimeError: boom; "
+                                "failed on base: RuntimeError: old bug")
+    assert compare.exit_code(outcomes) == 0
+
+
+def test_failing_on_the_base_only_is_fixed():
+    outcomes = run([CASE, PLAIN], FakeSampler(steady(1.0), fail_base={PLAIN}))
+    assert [o.verdict for o in outcomes] == ["same", "fixed"]
+    assert compare.exit_code(outcomes) == 0
+
+
+def test_a_skip_is_reported_and_leaves_the_status_alone():
+    def sampler(side, case, count):
+        if side == "B":
+            raise compare.MeasureError("no GPU", kind="skipped")
+        return [1.0] * count
+    failed = {}
+    compare.sample_pairs([PLAIN], sampler, 6, random.Random(0), {}, failed)
+    [outcome] = compare.judge([PLAIN], {}, failed, {}, 0)
+    assert outcome.verdict == "skipped" and compare.exit_code([outcome]) == 0
+
+
+def test_a_regression_beside_a_point_failing_on_the_head_exits_1():
     fake = FakeSampler(lambda case, look: 1.5 if case is CASE else 1.0, fail={PLAIN})
     outcomes = run([CASE, PLAIN, OTHER], fake)
-    assert [o.verdict for o in outcomes] == ["regressed", "inconclusive", "same"]
-    assert outcomes[1].failed and "boom" in outcomes[1].note
+    assert [o.verdict for o in outcomes] == ["regressed", "failed-on-head", "same"]
     assert compare.exit_code(outcomes) == 1
 
 
-def test_nothing_measured_exits_2_and_failures_alone_do_not_fail_the_compare():
-    broken = run([PLAIN], FakeSampler(steady(1.0), fail={PLAIN}))
+def test_nothing_measured_on_either_side_exits_2():
+    broken = run([PLAIN], FakeSampler(steady(1.0), fail={PLAIN}, fail_base={PLAIN}))
     assert compare.exit_code(broken) == 2 and compare.exit_code([]) == 2
-    mixed = run([PLAIN, CASE], FakeSampler(steady(1.0), fail={PLAIN}))
-    assert compare.exit_code(mixed) == 0
+
+
+def outcome(verdict, ratio=1.0, threshold=1.1):
+    decision = st.Decision(ratio, ratio / 2, ratio * 2, 0.5, verdict, 1.5)
+    return compare.Outcome(CASE, decision, verdict, threshold)
+
+
+def test_inconclusive_past_the_margin_exits_3_and_within_it_0():
+    assert compare.exit_code([outcome("same"), outcome("inconclusive", 1.3)]) == 3
+    assert compare.exit_code([outcome("same"), outcome("inconclusive", 1.05)]) == 0
+    # past a calibrated threshold, not only the default one
+    assert compare.exit_code([outcome("inconclusive", 1.2, threshold=1.25)]) == 0
+
+
+def test_exit_status_precedence_is_2_then_1_then_3_then_0():
+    past = outcome("inconclusive", 1.3)
+    assert compare.exit_code([past, outcome("regressed", 1.5)]) == 1
+    head_only = compare.Outcome(PLAIN, outcome("same").decision, "failed-on-head", 1.1,
+                                failure={"B": compare.MeasureError("x")})
+    assert compare.exit_code([past, head_only]) == 1
+    both = compare.Outcome(PLAIN, outcome("same").decision, "failed-on-both", 1.1,
+                           failure={"A": compare.MeasureError("x"),
+                                    "B": compare.MeasureError("y")})
+    assert compare.exit_code([both]) == 2 and compare.exit_code([both, past]) == 3
 
 
 def test_unknown_revision_exits_2_with_a_message(capsys, monkeypatch):
@@ -239,12 +302,24 @@ def test_make_compare_passes_base_head_out_and_bench():
 @pytest.mark.parametrize("goal, variable", [("compare", "COMPARE"),
                                             ("calibrate", "CALIBRATE"),
                                             ("regression-drill", "DRILL")])
-@pytest.mark.parametrize("status, expected", [(0, 0), (1, 1), (2, 2), (3, 2)])
-def test_make_passes_the_status_through_1_included(goal, variable, status, expected):
-    """make exits 2 for any failing recipe; these goals must still exit 1 for 1."""
-    done = subprocess.run(["make", goal, "STAMP=", f"{variable}=exit {status}"], cwd=REPO,
+@pytest.mark.parametrize("status, expected", [(0, 0), (1, 1), (2, 2), (3, 1), (4, 2)])
+def test_make_passes_the_status_through_1_included(goal, variable, status, expected,
+                                                   tmp_path):
+    """make exits 2 for any failing recipe; these goals must still exit 1 for 1, 1 for
+    3 (make has no status 3), and write the command's own status to STATUS_FILE."""
+    status_file = tmp_path / "status"
+    done = subprocess.run(["make", goal, "STAMP=", f"{variable}=exit {status}",
+                           f"STATUS_FILE={status_file}"], cwd=REPO,
                           capture_output=True, text=True)
     assert done.returncode == expected, done.stderr
+    assert status_file.read_text().strip() == str(status)
+    assert ("exit status 3" in done.stderr) == (status == 3)
+
+
+def test_make_without_status_file_writes_none(tmp_path):
+    done = subprocess.run(["make", "-C", str(REPO), "compare", "STAMP=", "COMPARE=exit 3"],
+                          cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 1 and list(tmp_path.iterdir()) == []
 
 
 def test_status_goals_refuse_company():

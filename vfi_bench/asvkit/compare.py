@@ -39,7 +39,6 @@ processes of the same environment per process pair) and stores, per benchmark po
 from __future__ import annotations
 
 import argparse
-import contextlib
 import itertools
 import json
 import math
@@ -47,6 +46,7 @@ import os
 import random
 import re
 import selectors
+import shutil
 import statistics
 import subprocess
 import sys
@@ -57,11 +57,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vfi_bench.asvkit import config as cfg
 from vfi_bench.asvkit import stats as st
 
 WORKER = Path(__file__).resolve().with_name("worker.py")
 TIMED = ("time_", "timeraw_")
-RECORD_KEYS = ("benchmark", "params", "ratio", "low", "high", "verdict", "mde")
+RECORD_KEYS = ("benchmark", "params", "ratio", "low", "high", "verdict", "mde", "error",
+               "env", "packages")
 DEFAULT_PAIRS = 18
 DEFAULT_PROCESSES = 3
 DEFAULT_TARGET_MDE = 1.2
@@ -85,7 +87,13 @@ class CannotRun(Exception):
 
 
 class MeasureError(Exception):
-    """A benchmark point gave no timing (failed, timed out or skipped)."""
+    """A benchmark point gave no timing on one side: ``kind`` is "failed" (it raised,
+    crashed or timed out) or "skipped" (its setup raised ``NotImplementedError``);
+    ``side`` ("A" or "B") is set by whoever knows which side was asked."""
+
+    def __init__(self, message: str, kind: str = "failed", side: str | None = None):
+        super().__init__(message)
+        self.kind, self.side = kind, side
 
 
 # ---- what is measured ---------------------------------------------------------------
@@ -101,6 +109,7 @@ class Case:
     index: int | None
     params: tuple[str, ...] = ()
     benchmark: dict = field(default_factory=dict, compare=False, repr=False)
+    default_timeout: float = field(default=60.0, compare=False, repr=False)
 
     @property
     def label(self) -> str:
@@ -120,21 +129,24 @@ class Case:
 
     @property
     def timeout(self) -> float:
-        return float(self.benchmark.get("timeout") or 240)
+        """Seconds one request (its setup and samples) may take: the benchmark's own
+        ``timeout`` attribute, else the configuration's ``default_benchmark_timeout``."""
+        return float(self.benchmark.get("timeout") or self.default_timeout)
 
 
-def cases_of(benchmarks) -> list[Case]:
-    """Every selected (benchmark, parameter index) of an ``asv.benchmarks.Benchmarks``."""
+def cases_of(benchmarks, default_timeout: float = 60.0) -> list[Case]:
+    """Every selected (benchmark, parameter index) of an ``asv.benchmarks.Benchmarks``;
+    ``default_timeout`` for those that set no ``timeout``."""
     found = []
     for name in sorted(benchmarks):
         bench = benchmarks[name]
         if not bench["params"]:
-            found.append(Case(name, None, (), bench))
+            found.append(Case(name, None, (), bench, default_timeout))
             continue
         combos = list(itertools.product(*bench["params"]))
         chosen = benchmarks.benchmark_selection.get(name)
         for index in (range(len(combos)) if chosen is None else chosen):
-            found.append(Case(name, index, tuple(combos[index]), bench))
+            found.append(Case(name, index, tuple(combos[index]), bench, default_timeout))
     return found
 
 
@@ -261,49 +273,101 @@ def sample_pairs(cases: Sequence[Case], sampler: Sampler, pairs: int, rng: rando
     Each case is first probed once on each side (untimed: a warm-up that also sets
     :func:`batch_size`); a side's time in a pair is the median of its batch. A case
     whose samples are processes of their own (:attr:`Case.isolated`) needs neither.
+    When one side fails, the other is asked once too, so ``failed[case]`` holds the
+    :class:`MeasureError` of every side that failed (``{"B": error}``: the base ran).
     """
     for case in cases:
         if case in failed:
             continue
-        group = []
+        ran: set[str] = set()
         try:
-            count = 1 if case.isolated else batch_size([*sampler("A", case, 3),
-                                                        *sampler("B", case, 3)])
-            for _ in range(pairs):
-                order = ("A", "B") if rng.random() < 0.5 else ("B", "A")
-                t = {side: statistics.median(sampler(side, case, count)) for side in order}
-                group.append(math.log(t["B"] / t["A"]))
+            group = pairs_of(case, sampler, pairs, rng, ran)
         except MeasureError as err:
-            failed[case] = str(err)
+            failed[case] = {err.side: err, **other_side(case, sampler, err.side, ran)}
             continue
         x.setdefault(case, []).append(group)
 
 
+def pairs_of(case: Case, sampler: Sampler, pairs: int, rng: random.Random,
+             ran: set[str]) -> list[float]:
+    """The log ratios of ``pairs`` sample pairs of ``case`` after its probe; each side
+    that answered is added to ``ran``; a :class:`MeasureError` names its ``side``."""
+    def take(side: str, count: int) -> list[float]:
+        try:
+            values = sampler(side, case, count)
+        except MeasureError as err:
+            err.side = side
+            raise
+        ran.add(side)
+        return values
+
+    count = 1 if case.isolated else batch_size([*take("A", 3), *take("B", 3)])
+    group = []
+    for _ in range(pairs):
+        order = ("A", "B") if rng.random() < 0.5 else ("B", "A")
+        t = {side: statistics.median(take(side, count)) for side in order}
+        group.append(math.log(t["B"] / t["A"]))
+    return group
+
+
+def other_side(case: Case, sampler: Sampler, failed_side: str, ran: set[str]) -> dict:
+    """``{side: error}`` for the side opposite ``failed_side`` if one sample of it fails
+    (nothing when it already ran, or runs now)."""
+    side = "A" if failed_side == "B" else "B"
+    if side in ran:
+        return {}
+    try:
+        sampler(side, case, 1)
+    except MeasureError as err:
+        err.side = side
+        return {side: err}
+    return {}
+
+
 class ProcessPairs:
     """Process pairs over two :class:`Side`\\ s: a context whose ``sampler`` times one
-    sample in the current pair's process of a side."""
+    sample in the current pair's process of a side.
+
+    A process that crashes or times out is replaced by a fresh one of the same side, so
+    only the point that broke it fails: the points after it are still measured. The
+    processes run in a temporary folder, removed on exit.
+    """
 
     def __init__(self, sides: dict[str, Side], benchmark_dir: str):
         self.sides, self.benchmark_dir = sides, benchmark_dir
         self.workers: dict[str, Worker] = {}
-        self.cwd = tempfile.mkdtemp(prefix="asvkit-compare-")
+        self.cwd = ""
 
     def __enter__(self):
-        self.workers = {s: side.start(self.benchmark_dir, self.cwd)
-                        for s, side in self.sides.items()}
+        self.cwd = tempfile.mkdtemp(prefix="asvkit-compare-")
+        try:
+            for s in self.sides:
+                self.workers[s] = self.sides[s].start(self.benchmark_dir, self.cwd)
+        except BaseException:
+            self.__exit__()
+            raise
         return self
 
     def __exit__(self, *exc):
         for worker in self.workers.values():
             worker.close()
+        shutil.rmtree(self.cwd, ignore_errors=True)
+
+    def restart(self, side: str) -> None:
+        """A fresh process for ``side`` (the old one is killed if still running)."""
+        self.workers[side] = replaced(self.workers[side], self.sides[side],
+                                      self.benchmark_dir, self.cwd)
 
     def sampler(self, side: str, case: Case, count: int) -> list[float]:
         started = time.monotonic()
-        answer = self.workers[side].request(case, count)
+        try:
+            answer = self.workers[side].request(case, count)
+        except MeasureError:
+            self.restart(side)
+            raise
         if "samples" not in answer:
-            what = "skipped" if "skipped" in answer else "failed"
-            detail = answer.get("skipped") or answer.get("error")
-            raise MeasureError(f"{what} on {'base' if side == 'A' else 'head'}: {detail}")
+            kind = "skipped" if "skipped" in answer else "failed"
+            raise MeasureError(str(answer.get("skipped") or answer.get("error")), kind)
         return self.sides[side].keep(case, answer, time.monotonic() - started)
 
 
@@ -313,28 +377,51 @@ def prewarm(cases: Sequence[Case], sides: dict[str, Side], benchmark_dir: str,
 
     Nothing is timed: this fills whatever the benchmarks cache on disk at their first
     setup (JIT compilation, above all) using every core, before the timing starts. A
-    case that fails here is left to fail again, with its reason, when it is measured.
+    case that fails here is left to fail again, with its reason, when it is measured;
+    a process it crashed or timed out is replaced, so the cases after it are set up.
     """
     started = time.monotonic()
     cases = [c for c in cases if not c.isolated]  # their samples start processes anyway
     cwd = tempfile.mkdtemp(prefix="asvkit-prewarm-")
-    for side in {id(s): s for s in sides.values()}.values():  # calibrate: one side
-        workers = [side.start(benchmark_dir, cwd) for _ in range(parallel)]
-        try:
-            shares = [list(cases[k::parallel]) for k in range(parallel)]
-            while any(shares):
-                busy = [(w, s.pop(0)) for w, s in zip(workers, shares, strict=True) if s]
-                for worker, case in busy:
-                    with contextlib.suppress(MeasureError):
-                        worker.send(case, 1)
-                for worker, case in busy:
-                    with contextlib.suppress(MeasureError):
-                        worker.receive(case.timeout)
-        finally:
-            for worker in workers:
-                worker.close()
+    try:
+        for side in {id(s): s for s in sides.values()}.values():  # calibrate: one side
+            prewarm_side(cases, side, benchmark_dir, cwd, parallel)
+    finally:
+        shutil.rmtree(cwd, ignore_errors=True)
     say(f"Set up every point once per side ({parallel} processes at a time): "
         f"{time.monotonic() - started:.1f} s")
+
+
+def prewarm_side(cases: Sequence[Case], side: Side, benchmark_dir: str, cwd: str,
+                 parallel: int) -> None:
+    """:func:`prewarm` of one side: ``parallel`` processes, the cases dealt among them."""
+    workers = [side.start(benchmark_dir, cwd) for _ in range(parallel)]
+    try:
+        shares = [list(cases[k::parallel]) for k in range(parallel)]
+        while any(shares):
+            busy = [(k, shares[k].pop(0)) for k in range(parallel) if shares[k]]
+            sent = []
+            for k, case in busy:
+                try:
+                    workers[k].send(case, 1)
+                    sent.append((k, case))
+                except MeasureError:
+                    workers[k] = replaced(workers[k], side, benchmark_dir, cwd)
+            for k, case in sent:
+                try:
+                    workers[k].receive(case.timeout)
+                except MeasureError:
+                    workers[k] = replaced(workers[k], side, benchmark_dir, cwd)
+    finally:
+        for worker in workers:
+            worker.close()
+
+
+def replaced(worker: Worker, side: Side, benchmark_dir: str, cwd: str) -> Worker:
+    """A fresh process of ``side`` in place of ``worker`` (killed, if still running)."""
+    worker.kill()
+    worker.close()
+    return side.start(benchmark_dir, cwd)
 
 
 def measure(cases: Sequence[Case], sides: dict[str, Side], benchmark_dir: str,
@@ -364,52 +451,126 @@ def measure(cases: Sequence[Case], sides: dict[str, Side], benchmark_dir: str,
 
 # ---- verdicts ----------------------------------------------------------------------------
 
+#: Verdicts of a point that gave no timing on one side or both (:func:`failure_verdict`).
+FAILURE_VERDICTS = ("failed-on-head", "failed-on-both", "fixed", "skipped")
+#: Verdicts that make a comparison exit 1.
+REGRESSIONS = ("regressed", "failed-on-head")
+SIDE_NAMES = {"A": "base", "B": "head"}
+
+
+def failure_verdict(errors: dict) -> str:
+    """The verdict of a point whose sides in ``errors`` (``{"A"|"B": MeasureError}``)
+    gave no timing: asv's policy, a benchmark that newly fails is worse.
+
+    Examples
+    --------
+    >>> failure_verdict({"B": MeasureError("boom")}), failure_verdict({"A": MeasureError("x")})
+    ('failed-on-head', 'fixed')
+    >>> failure_verdict({"A": MeasureError("x"), "B": MeasureError("y")})
+    'failed-on-both'
+    >>> failure_verdict({"B": MeasureError("no GPU", kind="skipped")})
+    'skipped'
+    """
+    if any(err.kind == "skipped" for err in errors.values()):
+        return "skipped"
+    if len(errors) == 2:
+        return "failed-on-both"
+    return "failed-on-head" if "B" in errors else "fixed"
+
+
+def describe_failure(errors: dict) -> str:
+    """``head: <error>; base: <error>``, the head first, each error on one line."""
+    parts = []
+    for side in ("B", "A"):
+        if side in errors:
+            err = errors[side]
+            what = "skipped" if err.kind == "skipped" else "failed"
+            parts.append(f"{what} on {SIDE_NAMES[side]}: {' '.join(str(err).split())}")
+    return "; ".join(parts)
+
+
 @dataclass
 class Outcome:
-    """The result of one case: the decision reported, the final verdict and notes."""
+    """The result of one case: the decision reported, the final verdict and notes;
+    ``failure`` maps each side that gave no timing to its :class:`MeasureError`."""
     case: Case
     decision: st.Decision
     verdict: str
     threshold: float
     first: st.Decision | None = None
     note: str = ""
-    failed: bool = False
+    failure: dict | None = None
+    env: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.failure)
+
+    @property
+    def ran(self) -> bool:
+        """Whether at least one side gave timings."""
+        return not self.failure or len(self.failure) < 2
+
+    @property
+    def past_margin(self) -> bool:
+        """Inconclusive with its median ratio past its threshold: could be a
+        regression, not proven."""
+        return self.verdict == "inconclusive" and self.decision.ratio > self.threshold
 
     def record(self) -> dict:
-        """The JSON record: exactly the keys :data:`RECORD_KEYS` (nan written as null)."""
+        """The JSON record: the keys :data:`RECORD_KEYS` but ``packages`` (nan written
+        as null); ``error`` is :func:`describe_failure` or null."""
         def number(v):
             return None if v is None or math.isnan(v) else round(float(v), 6)
         d = self.decision
         return {"benchmark": self.case.name, "params": ", ".join(self.case.params),
                 "ratio": number(d.ratio), "low": number(d.low), "high": number(d.high),
-                "verdict": self.verdict, "mde": number(d.mde)}
+                "verdict": self.verdict, "mde": number(d.mde),
+                "error": describe_failure(self.failure) if self.failure else None,
+                "env": self.env}
 
 
 def judge(cases: Sequence[Case], x: dict, failed: dict, thresholds: dict[str, float],
           seed: int) -> list[Outcome]:
-    """:func:`.stats.decide_all` over the cases; failed ones are inconclusive."""
+    """:func:`.stats.decide_all` over the cases; failed ones get
+    :func:`failure_verdict`."""
     limits = [threshold_for(thresholds, c.label) for c in cases]
     groups = [None if c in failed or c not in x else x[c] for c in cases]
     decisions = st.decide_all(groups, limits, seed=seed)
-    return [Outcome(c, d, d.verdict, t, note=failed.get(c, ""), failed=c in failed)
-            for c, d, t in zip(cases, decisions, limits, strict=True)]
+    outcomes = []
+    for c, d, t in zip(cases, decisions, limits, strict=True):
+        errors = failed.get(c)
+        verdict = failure_verdict(errors) if errors else d.verdict
+        note = describe_failure(errors) if errors else ""
+        outcomes.append(Outcome(c, d, verdict, t, note=note, failure=errors))
+    return outcomes
 
 
 def remeasured(first: Outcome, second: Outcome) -> Outcome:
-    """The final outcome of a flagged case once measured again."""
+    """The final outcome of a flagged case once measured again: a failure the second
+    time is that failure's verdict."""
     note = (f"re-measured: {first.verdict} (x{first.decision.ratio:.3f}), "
             f"then {second.verdict}")
     if second.failed:
-        note += f" ({second.note})"
+        return Outcome(first.case, second.decision, second.verdict, first.threshold,
+                       first.decision, f"{note} ({second.note})", second.failure)
     return Outcome(first.case, second.decision, st.confirm(first.decision, second.decision),
-                   first.threshold, first.decision, note, failed=False)
+                   first.threshold, first.decision, note)
 
 
 def exit_code(outcomes: Sequence[Outcome]) -> int:
-    """1 when a regression is confirmed, 2 when no case could be measured, else 0."""
-    if not outcomes or all(o.failed for o in outcomes):
+    """The comparison's exit status, the first that applies:
+
+    2 when it could not run (no point gave a timing on either side), 1 when a point
+    regressed or fails on the head only (``failed-on-head``), 3 when a point is
+    inconclusive with its median ratio past its threshold (could be a regression, not
+    proven), 0 otherwise.
+    """
+    if not any(o.ran for o in outcomes):
         return 2
-    return st.exit_status(o.verdict for o in outcomes)
+    if any(o.verdict in REGRESSIONS for o in outcomes):
+        return 1
+    return 3 if any(o.past_margin for o in outcomes) else 0
 
 
 # ---- thresholds ----------------------------------------------------------------------
@@ -461,21 +622,16 @@ def format_table(records: Sequence[dict], notes: Sequence[str] = ()) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
-def write_records(path: str | Path, outcomes: Sequence[Outcome]) -> None:
-    Path(path).write_text(json.dumps([o.record() for o in outcomes], indent=1) + "\n")
+def write_records(path: str | Path, outcomes: Sequence[Outcome],
+                  packages: dict[str, dict] | None = None) -> None:
+    """The records as JSON, each with the ``packages`` (``{name: version}``, the
+    project aside) its environment ran with on both sides."""
+    packages = packages or {}
+    records = [{**o.record(), "packages": packages.get(o.env, {})} for o in outcomes]
+    Path(path).write_text(json.dumps(records, indent=1) + "\n")
 
 
 # ---- asv: configuration, environments, results -----------------------------------------
-
-def load_config(path: str | Path = "asv.conf.json", env_dir: str | None = None):
-    """The asv configuration at ``path``, with ``env_dir`` overridden when given."""
-    from asv.config import Config
-
-    conf = Config.load(str(path))
-    if env_dir:
-        conf.env_dir = env_dir
-    return conf
-
 
 def compare_dir(conf) -> Path:
     """Where compare keeps its environments, thresholds and results: beside asv's env_dir."""
@@ -492,32 +648,123 @@ def resolve(repo, rev: str) -> str:
         raise CannotRun(f"unknown revision {rev!r}") from None
 
 
-def build_env(conf_path: str, env_dir: Path, repo, commit: str):
-    """asv's environment for the configuration's matrix, in ``env_dir``, with ``commit``
-    installed (asv skips the install when that commit is installed already)."""
-    from asv import environment
-
-    conf = load_config(conf_path, str(env_dir))
-    envs = list(environment.get_environments(conf, None))
-    if not envs:
-        raise CannotRun(f"the asv configuration gives no environment for {env_dir}")
-    env = envs[0]
-    say(f"Environment {env_dir}: {commit[:8]}")
-    env.create()
-    env.install_project(conf, repo, commit)
-    return env
-
-
-def discover(conf, env, repo, commit: str, regex: str):
-    from asv.benchmarks import Benchmarks
-
+def check_regex(regex: str) -> None:
     try:
         re.compile(regex)
     except re.error as err:
         raise CannotRun(f"bad --bench regex {regex!r}: {err}") from None
-    benchmarks = Benchmarks.discover(conf, repo, [env], [commit], regex=regex)
-    benchmarks.save()
-    return benchmarks
+
+
+def environment_of(conf, name: str):
+    """The asv environment of the matrix called ``name``, for ``conf``'s env_dir."""
+    from asv import environment
+
+    for env in environment.get_environments(conf, None, verbose=False):
+        if env.name == name:
+            return env
+    raise CannotRun(f"the asv configuration gives no environment {name!r}")
+
+
+def build_env(conf_path: str, env_dir: Path, repo, commit: str, name: str):
+    """asv's environment ``name`` of the configuration's matrix, in ``env_dir``, with
+    ``commit`` installed (asv skips the install when that commit is installed already);
+    the environment and the configuration it was built from."""
+    conf = cfg.load(conf_path, env_dir)
+    env = environment_of(conf, name)
+    say(f"Environment {env_dir}: {commit[:8]}")
+    env.create()
+    env.install_project(conf, repo, commit)
+    return env, conf
+
+
+def rebuild_env(env, conf, repo, commit: str) -> None:
+    """Remove ``env`` from disk and build it again, with ``commit`` installed."""
+    from asv.util import long_path_rmtree
+
+    folder = Path(conf.env_dir) / env.dir_name
+    say(f"Rebuilding {folder} from scratch")
+    if folder.exists():
+        long_path_rmtree(str(folder))
+    env._is_setup = False  # asv's own flag: create() does nothing once it is set
+    env.create()
+    env.install_project(conf, repo, commit)
+
+
+#: Run by an environment's interpreter: its installed distributions, as JSON.
+PACKAGES_SCRIPT = ("import importlib.metadata as m, json; print(json.dumps("
+                   "[[d.metadata['Name'] or '', d.version] for d in m.distributions()]))")
+
+
+def normalized(name: str) -> str:
+    """A distribution name as pip compares them (PEP 503).
+
+    >>> normalized("Jax_Lib.x")
+    'jax-lib-x'
+    """
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def installed_packages(python: str, project: str) -> dict[str, str]:
+    """``{name: version}`` of every distribution ``python`` sees but ``project``."""
+    done = subprocess.run([python, "-c", PACKAGES_SCRIPT], capture_output=True, text=True,
+                          check=True)
+    found: dict[str, set[str]] = {}
+    for name, version in json.loads(done.stdout):
+        if name and normalized(name) != normalized(project):
+            found.setdefault(normalized(name), set()).add(version)
+    return {name: " + ".join(sorted(v)) for name, v in sorted(found.items())}
+
+
+def package_difference(base: dict[str, str], head: dict[str, str]) -> list[str]:
+    """One line per package whose version differs between the sides (``absent`` when a
+    side lacks it).
+
+    >>> package_difference({"numpy": "1.26.4", "x": "1"}, {"numpy": "2.0.0", "x": "1"})
+    ['numpy: base 1.26.4, head 2.0.0']
+    """
+    return [f"{name}: base {base.get(name, 'absent')}, head {head.get(name, 'absent')}"
+            for name in sorted(set(base) | set(head)) if base.get(name) != head.get(name)]
+
+
+def created_at(env, conf) -> float:
+    """When ``env`` was made (its ``pyvenv.cfg`` for a virtualenv, else its folder)."""
+    folder = Path(conf.env_dir) / env.dir_name
+    marker = folder / "pyvenv.cfg"
+    return (marker if marker.exists() else folder).stat().st_mtime
+
+
+def one_environment(list_packages: Callable[[str], dict[str, str]],
+                    rebuild: Callable[[str], None], oldest_first: Sequence[str]) -> dict:
+    """The packages both sides run with, after rebuilding what differs.
+
+    ``list_packages(side)`` lists a side's packages and ``rebuild(side)`` builds it
+    anew. On a difference the side in ``oldest_first[0]`` (the stale one, built
+    earlier) is rebuilt, then, if they still differ, the other.
+
+    Raises
+    ------
+    CannotRun
+        When they differ after both were rebuilt, with the difference.
+    """
+    for stale in [None, *oldest_first]:
+        if stale is not None:
+            rebuild(stale)
+        found = {side: list_packages(side) for side in ("A", "B")}
+        difference = package_difference(found["A"], found["B"])
+        if not difference:
+            return found["B"]
+        say("The two environments' packages differ:\n  " + "\n  ".join(difference))
+    raise CannotRun("base and head environments still differ after rebuilding both:\n  "
+                    + "\n  ".join(difference))
+
+
+def discover(conf, env, repo, commit: str, regex: str):
+    """asv's discovery of the suite in ``env``, selected by ``regex`` (nothing written:
+    :func:`save_results` writes its ``benchmarks.json`` beside the compare results)."""
+    from asv.benchmarks import Benchmarks
+
+    check_regex(regex)
+    return Benchmarks.discover(conf, repo, [env], [commit], regex=regex)
 
 
 def machine_info(conf_path: str, name: str | None) -> dict:
@@ -545,12 +792,13 @@ def benchmark_result(bench: dict, samples: dict, number: dict):
                            stderr="", profile=None)
 
 
-def save_results(conf, conf_path: str, repo, machine: dict, sides: Sequence[Side],
-                 benchmarks) -> Path:
+def save_results(conf, repo, machine: dict, sides: Sequence[Side], benchmarks) -> Path:
     """Each commit's samples as asv ``Results`` (``record_samples=True``) under the
-    comparison's own results folder, and a configuration that points ``asv compare``
-    there; the path of that configuration."""
+    comparison's own results folder, with the suite's ``benchmarks.json`` and a
+    configuration that points ``asv compare`` there; the path of that configuration.
+    The project's own results folder is left alone."""
     from asv.results import Results
+    from asv.util import write_json
 
     folder = compare_dir(conf) / "results"
     for commit in dict.fromkeys(s.commit for s in sides):
@@ -573,55 +821,84 @@ def save_results(conf, conf_path: str, repo, machine: dict, sides: Sequence[Side
                                selected_idx={i or 0 for i in samples}, record_samples=True,
                                duration=sum(s.seconds.get(name, 0.0) for s in group))
         results.save(str(folder))
+    write_json(str(folder / "benchmarks.json"), benchmarks._all_benchmarks,
+               benchmarks.api_version)
     machine_dir = folder / machine["machine"]
     (machine_dir / "machine.json").write_text(json.dumps({**machine, "version": 1}))
-    raw = json.loads(Path(conf_path).read_text())
     view = compare_dir(conf) / "asv.conf.json"
-    raw.update(results_dir=str(folder), repo=str(Path(conf.repo).resolve()),
-               benchmark_dir=str(Path(conf.benchmark_dir).resolve()),
-               env_dir=str(Path(conf.env_dir).resolve()),
-               html_dir=str(compare_dir(conf) / "html"))
+    raw = {**cfg.read_raw(conf.config_path), "results_dir": str(folder),
+           "repo": conf.repo, "benchmark_dir": conf.benchmark_dir, "env_dir": conf.env_dir,
+           "html_dir": str(compare_dir(conf) / "html")}
     view.write_text(json.dumps(raw, indent=1))
     return view
 
 
 # ---- commands ------------------------------------------------------------------------
 
-def prepare(conf, conf_path: str, repo, revs: dict[str, str], bench: str,
-            threads: int | None = 1):
-    """Resolve the revisions, build one environment per distinct side, discover, select.
+@dataclass
+class Prepared:
+    """One environment of the matrix, built for both sides and checked alike."""
+    sides: dict
+    benchmarks: object
+    timed: list
+    others: list
+    packages: dict
 
-    Returns ``(sides, benchmarks, timed, others)``; :class:`CannotRun` when nothing timed
-    is selected.
+
+def prepare(conf, repo, commits: dict[str, str], env_name: str, bench: str,
+            threads: int | None = 1) -> Prepared:
+    """Build environment ``env_name`` once per distinct side, check that both sides run
+    the same packages (:func:`one_environment`), discover, select.
+
+    :class:`CannotRun` when nothing timed is selected.
     """
     started = time.monotonic()
-    commits = {side: resolve(repo, rev) for side, rev in revs.items()}
-    envs = {}
+    built: dict = {}
     for side in sorted(commits, reverse=True):  # B (head) first: discovery runs there
         folder = compare_dir(conf) / ("env-head" if side == "B" else "env-base")
-        envs[side] = build_env(conf_path, folder, repo, commits[side])
-    built = time.monotonic()
-    benchmarks = discover(conf, envs["B"], repo, commits["B"], bench)
-    say(f"Environments ready in {built - started:.1f} s, suite discovered in "
-        f"{time.monotonic() - built:.1f} s")
-    found = cases_of(benchmarks)
+        built[side] = build_env(conf.config_path, folder, repo, commits[side], env_name)
+    packages = same_packages(built, commits, repo, conf.project)
+    ready = time.monotonic()
+    benchmarks = discover(conf, built["B"][0], repo, commits["B"], bench)
+    say(f"Environments ready in {ready - started:.1f} s, suite discovered in "
+        f"{time.monotonic() - ready:.1f} s")
+    found = cases_of(benchmarks, float(conf.default_benchmark_timeout))
     timed, others = [c for c in found if c.timed], [c for c in found if not c.timed]
     if not timed:
         listed = ", ".join(c.label for c in others) or "none"
         raise CannotRun(f"no time_/timeraw_ benchmark selected by {bench!r} (others: {listed})")
-    sides = {s: Side(commits[s], envs[s], threads=threads) for s in commits}
-    return sides, benchmarks, timed, others
+    sides = {s: Side(commits[s], built[s][0], threads=threads) for s in commits}
+    return Prepared(sides, benchmarks, timed, others, packages)
 
 
-def report(outcomes: Sequence[Outcome], others: Sequence[Case], out: str | None) -> None:
-    print()
-    print(format_table([o.record() for o in outcomes], [o.note for o in outcomes]))
+def same_packages(built: dict, commits: dict, repo, project: str) -> dict[str, str]:
+    """:func:`one_environment` over the built sides (one side: its packages)."""
+    def list_packages(side):
+        return installed_packages(built[side][0].find_executable("python"), project)
+    if len(built) == 1:
+        return list_packages(next(iter(built)))
+
+    def rebuild(side):
+        env, conf = built[side]
+        rebuild_env(env, conf, repo, commits[side])
+    oldest = sorted(built, key=lambda side: created_at(*built[side]))
+    return one_environment(list_packages, rebuild, oldest)
+
+
+def report(outcomes: Sequence[Outcome], others: Sequence[Case], out: str | None,
+           packages: dict[str, dict] | None = None) -> None:
+    """Print the table (one per environment when several) and write the records."""
+    envs = list(dict.fromkeys(o.env for o in outcomes))
+    for env in envs:
+        mine = [o for o in outcomes if o.env == env]
+        print(f"\nEnvironment {env}:" if len(envs) > 1 else "")
+        print(format_table([o.record() for o in mine], [o.note for o in mine]))
     if others:
         print("Not compared (not timings):")
         for case in others:
             print(f"  {case.label}")
     if out:
-        write_records(out, outcomes)
+        write_records(out, outcomes, packages or {})
         print(f"Records: {out}")
 
 
@@ -696,43 +973,69 @@ def in_processes(sides: dict[str, Side], benchmark_dir: str) -> Measure:
 
 def cmd_compare(args) -> int:
     started = time.monotonic()
-    conf = load_config(args.config)
+    conf = cfg.load(args.config)  # every check that needs no build comes first
+    env_names = cfg.choose_environments(conf, args.env)
+    check_regex(args.bench)
     from asv.repo import get_repo
 
     repo = get_repo(conf)
-    for rev in (args.base, args.head):  # fail fast, before any build
-        resolve(repo, rev)
-    machine = machine_info(args.config, args.machine)
-    sides, benchmarks, timed, others = prepare(conf, args.config, repo,
-                                               {"A": args.base, "B": args.head}, args.bench,
-                                               args.threads or None)
+    commits = {"A": resolve(repo, args.base), "B": resolve(repo, args.head)}
+    machine = machine_info(conf.config_path, args.machine)
     seed = args.seed if args.seed is not None else random.randrange(2**31)
-    say(f"Comparing {sides['A'].commit[:8]} (base) with {sides['B'].commit[:8]} (head) on "
-        f"{machine['machine']}: {len(timed)} benchmark points, {args.processes} process "
-        f"pairs x {math.ceil(args.pairs / args.processes)} sample pairs each, seed {seed}")
     thresholds = load_thresholds(machine["machine"], compare_dir(conf))
-    prewarm(timed, sides, conf.benchmark_dir)
-    outcomes = decide_cases(timed, in_processes(sides, conf.benchmark_dir),
-                            plan_of(args, thresholds), seed)
-    view = save_results(conf, args.config, repo, machine, list(sides.values()), benchmarks)
-    print(f"asv results: asv compare --config {view} {sides['A'].commit[:8]} "
-          f"{sides['B'].commit[:8]}")
-    report(outcomes, others, args.out)
+    outcomes, others, packages = [], [], {}
+    for name in env_names:
+        found, not_timed, packages[name], view = compare_environment(
+            conf, repo, commits, name, args, machine, thresholds, seed)
+        outcomes += found
+        others += [c for c in not_timed if c not in others]
+    print(f"asv results: asv compare --config {view} {commits['A'][:8]} {commits['B'][:8]}")
+    report(outcomes, others, args.out, packages)
     code = exit_code(outcomes)
-    print(f"compare: {time.monotonic() - started:.0f} s wall, exit status {code}")
+    print(f"compare: {time.monotonic() - started:.0f} s wall, exit status {code}"
+          f" ({EXIT_MEANINGS[code]})")
     return code
+
+
+#: What each exit status of ``compare`` says.
+EXIT_MEANINGS = {0: "no regression", 1: "regression", 2: "could not run",
+                 3: "could be a regression, not proven"}
+
+
+def compare_environment(conf, repo, commits: dict, name: str, args, machine: dict,
+                        thresholds: dict, seed: int):
+    """Compare the two commits in environment ``name`` of the matrix; its outcomes, the
+    points not compared, its packages and the ``asv compare`` configuration."""
+    ready = prepare(conf, repo, commits, name, args.bench, args.threads or None)
+    say(f"Comparing {commits['A'][:8]} (base) with {commits['B'][:8]} (head) in {name} on "
+        f"{machine['machine']}: {len(ready.timed)} benchmark points, {args.processes} "
+        f"process pairs x {math.ceil(args.pairs / args.processes)} sample pairs each, "
+        f"seed {seed}")
+    prewarm(ready.timed, ready.sides, conf.benchmark_dir)
+    outcomes = decide_cases(ready.timed, in_processes(ready.sides, conf.benchmark_dir),
+                            plan_of(args, thresholds), seed)
+    for outcome in outcomes:
+        outcome.env = name
+    view = save_results(conf, repo, machine, list(ready.sides.values()), ready.benchmarks)
+    return outcomes, ready.others, ready.packages, view
 
 
 def cmd_calibrate(args) -> int:
     started = time.monotonic()
-    conf = load_config(args.config)
+    conf = cfg.load(args.config)
+    env_names = cfg.choose_environments(conf, args.env)
+    check_regex(args.bench)
     from asv.repo import get_repo
 
     repo = get_repo(conf)
-    resolve(repo, args.rev)
-    machine = machine_info(args.config, args.machine)["machine"]
-    sides, _, timed, others = prepare(conf, args.config, repo, {"B": args.rev}, args.bench,
-                                      args.threads or None)
+    commit = resolve(repo, args.rev)
+    machine = machine_info(conf.config_path, args.machine)["machine"]
+    if len(env_names) > 1:
+        say(f"Calibrating in {env_names[0]}, the first of {len(env_names)} environments "
+            "(--env chooses another)")
+    ready = prepare(conf, repo, {"B": commit}, env_names[0], args.bench,
+                    args.threads or None)
+    sides, timed, others = ready.sides, ready.timed, ready.others
     same = {"A": sides["B"], "B": sides["B"]}
     rng = random.Random(args.seed)
     runs: dict[Case, list[list[float]]] = {c: [] for c in timed}
@@ -748,7 +1051,7 @@ def cmd_calibrate(args) -> int:
     rows = [("benchmark point", "median ratio per A/A run", "threshold")]
     for case, ratio_runs in runs.items():
         if case in failed:
-            rows.append((case.label, failed[case], "-"))
+            rows.append((case.label, describe_failure(failed[case]), "-"))
             continue
         medians = " ".join(f"{sorted(r)[len(r) // 2]:.3f}" for r in ratio_runs)
         rows.append((case.label, medians, f"{found[case.label]:.3f}"))
@@ -798,7 +1101,12 @@ def parser(default_bench: str = ".") -> argparse.ArgumentParser:
         q.add_argument("--extra-processes", type=int, default=DEFAULT_EXTRA,
                        help="the most process pairs added for that")
         q.add_argument("--machine", default=None, help="asv machine name (default: hostname)")
-        q.add_argument("--config", default="asv.conf.json", help="the asv configuration")
+        q.add_argument("--config", default="asv.conf.json",
+                       help="the asv configuration (its relative paths are relative to "
+                            "its folder, as asv reads them)")
+        q.add_argument("--env", default=None,
+                       help="only this environment of the matrix (asv's environment name; "
+                            "default: every one)")
         q.add_argument("--threads", type=int, default=1,
                        help="thread pools of the benchmark processes (NUMBA_NUM_THREADS, "
                             "OMP_NUM_THREADS, ...); 0 leaves them as they are")
@@ -815,10 +1123,6 @@ def main(argv=None, default_bench: str = ".") -> int:
             print("compare: need --pairs >= 2, --processes >= 1 and --pairs >= --processes",
                   file=sys.stderr)
             return 2
-        if not Path(args.config).is_file():
-            print(f"compare: could not run: no asv configuration {args.config}",
-                  file=sys.stderr)
-            return 2
         from asv.console import log
 
         log.enable()
@@ -827,7 +1131,8 @@ def main(argv=None, default_bench: str = ".") -> int:
 
     try:
         return args.func(args)
-    except (CannotRun, UserError, ProcessError, EnvironmentUnavailable, OSError) as err:
+    except (CannotRun, cfg.ConfigError, UserError, ProcessError, EnvironmentUnavailable,
+            OSError) as err:
         print(f"compare: could not run: {err}", file=sys.stderr)
         return 2
     except Exception:  # exit status 1 means "regressed": anything unforeseen is a 2
