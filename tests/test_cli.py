@@ -1,10 +1,15 @@
-"""The command line as a new user tries it: useful output, usage errors, no tracebacks."""
+"""The command line as a new user tries it: useful output, usage errors, no tracebacks;
+and the usage lines of ``python -m vfi`` and ``python -m vfi_bench``."""
+import re
 import subprocess
 import sys
+import types
 
 import pytest
 
 import vfi
+from vfi import __main__ as cli
+from vfi import registry
 
 
 def run(*args):
@@ -32,7 +37,7 @@ def test_solve_prints_the_report_and_plots(tmp_path):
     out = run("solve", "--n", "300", "--beta", "0.9", "--method", "mpi", "--variant",
               "numpy-broadcast", "--plot", str(plot))
     assert out.returncode == 0, out.stderr
-    for field in ("iterations:", "error bound:", "closed form:", "time:"):
+    for field in ("iterations:", "error bound:", "closed form:", "time:", "first call:"):
         assert field in out.stdout
     assert plot.stat().st_size > 10_000
 
@@ -59,3 +64,99 @@ def test_wrong_arguments_give_usage_errors(args, message):
     out = run(*args)
     assert out.returncode == 2
     assert message in out.stderr and "Traceback" not in out.stderr
+
+
+# ---- variants: one column each, whatever the names ------------------------------------
+
+VARIANT_ROW = re.compile(r"^  (\S+) +(available|unavailable) +(\S.*)$")
+
+
+def test_variants_columns_line_up_for_the_longest_name(capsys, monkeypatch):
+    longest = max((name for problem in registry.problems()
+                   for name in registry.variants(problem, include_unavailable=True)), key=len)
+    monkeypatch.setattr(registry.Variant, "unavailable_reason", property(
+        lambda v: "numba is not installed" if v.name == longest else None))
+    assert cli.main(["variants"]) == 0
+    rows = [VARIANT_ROW.match(line) for line in capsys.readouterr().out.splitlines()
+            if line.startswith("  ")]
+    assert rows and all(rows)
+    assert len({row.start(2) for row in rows}) == 1, "the status column wanders"
+    assert len({row.start(3) for row in rows}) == 1, "the description column wanders"
+    assert any(row[1] == longest and row[2] == "unavailable"
+               and row[3].endswith("(numba is not installed)") for row in rows)
+
+
+# ---- solve: the warm time apart from the first call's ---------------------------------
+
+def fake_clock(monkeypatch, *readings):
+    """The CLI's perf_counter reads ``readings`` in order (nothing else's clock changes)."""
+    values = iter(readings)
+    monkeypatch.setattr(cli, "time", types.SimpleNamespace(perf_counter=lambda: next(values)))
+
+
+def count_solves(monkeypatch):
+    calls = []
+    real = vfi.solve
+
+    def solve(*args, **kwargs):
+        calls.append((args, kwargs))
+        return real(*args, **kwargs)
+    monkeypatch.setattr(vfi, "solve", solve)
+    return calls
+
+
+SMALL_SOLVE = ["solve", "--n", "40", "--variant", "numpy-masked"]
+
+
+def test_solve_reports_the_warm_time_and_the_first_call_apart(capsys, monkeypatch):
+    calls = count_solves(monkeypatch)
+    fake_clock(monkeypatch, 10.0, 12.0, 12.0, 12.05)
+    assert cli.main(SMALL_SOLVE) == 0
+    out = capsys.readouterr().out
+    assert "time:           0.0500 s warm (the same solve again)" in out
+    assert "first call:     2.0000 s (loading and JIT compilation included)" in out
+    assert len(calls) == 2 and calls[0] == calls[1]
+
+
+def test_solve_once_times_only_the_first_call(capsys, monkeypatch):
+    calls = count_solves(monkeypatch)
+    fake_clock(monkeypatch, 10.0, 12.0)
+    assert cli.main([*SMALL_SOLVE, "--once"]) == 0
+    out = capsys.readouterr().out
+    assert "first call:     2.0000 s" in out and "warm" not in out
+    assert len(calls) == 1
+
+
+# ---- usage lines name the command as it is typed ---------------------------------------
+
+def usage_of(main, argv, capsys) -> str:
+    with pytest.raises(SystemExit) as done:
+        main([*argv, "--help"])
+    assert done.value.code == 0
+    return capsys.readouterr().out.splitlines()[0]
+
+
+@pytest.mark.parametrize("command", ["solve", "variants", "savings"])
+def test_vfi_usage_names_python_m_vfi(command, capsys):
+    assert usage_of(cli.main, [command], capsys).startswith(f"usage: python -m vfi {command} ")
+
+
+BENCH_COMMANDS = ["run", "history", "publish", "breakdown", "compare", "calibrate", "show",
+                  "drill", "frontpage", "vendor", "afv"]
+
+
+@pytest.mark.parametrize("command", BENCH_COMMANDS)
+def test_vfi_bench_usage_names_python_m_vfi_bench(command, capsys):
+    from vfi_bench import __main__ as bench_cli
+
+    argv0 = sys.argv[0]
+    usage = usage_of(bench_cli.main, [command], capsys)
+    assert usage.startswith(f"usage: python -m vfi_bench {command} ")
+    assert sys.argv[0] == argv0
+
+
+def test_vfi_bench_usage_from_the_shell():
+    done = subprocess.run([sys.executable, "-m", "vfi_bench", "show", "--help"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("usage: python -m vfi_bench show ")

@@ -45,15 +45,36 @@ def _plot(path, grid, result, exact):
     print(f"plot:           {path}")
 
 
+def _timed(call):
+    start = time.perf_counter()
+    result = call()
+    return result, time.perf_counter() - start
+
+
+def time_first_and_warm(call, repeat=True):
+    """``(result, first, warm)``: the first call's seconds (loading and JIT compilation
+    included) and a second call's (None when not ``repeat``)."""
+    result, first = _timed(call)
+    if not repeat:
+        return result, first, None
+    result, warm = _timed(call)
+    return result, first, warm
+
+
+def print_times(first, warm):
+    if warm is not None:
+        print(f"time:           {warm:.4f} s warm (the same solve again)")
+    print(f"first call:     {first:.4f} s (loading and JIT compilation included)")
+
+
 def run_solve(args, parser):
     import vfi
 
     grid = _load_grid(args, parser)
     try:
-        start = time.perf_counter()
-        result = vfi.solve(grid, args.beta, tol=args.tol, method=args.method,
-                           variant=args.variant, max_iter=args.max_iter, sweeps=args.sweeps)
-        seconds = time.perf_counter() - start
+        result, first, warm = time_first_and_warm(lambda: vfi.solve(
+            grid, args.beta, tol=args.tol, method=args.method, variant=args.variant,
+            max_iter=args.max_iter, sweeps=args.sweeps), repeat=not args.once)
         exact = vfi.closed_form(grid, args.beta)
     except (ValueError, TypeError, registry.VariantUnavailable) as exc:
         parser.error(str(exc))
@@ -63,10 +84,15 @@ def run_solve(args, parser):
     print(f"converged:      {result.converged}")
     print(f"error bound:    {result.error_bound:.3e} (guaranteed sup distance to the fixed point)")
     print(f"closed form:    sup |V - V_continuous| = {np.max(np.abs(result.value - exact)):.3e}")
-    print(f"time:           {seconds:.4f} s (includes JIT compilation on a first call)")
+    print_times(first, warm)
     if args.plot:
         _plot(args.plot, grid, result, exact)
     return 0 if result.converged else 1
+
+
+def add_once(parser):
+    parser.add_argument("--once", action="store_true",
+                        help="solve once: time only the first call, not the warm one")
 
 
 def add_solve(subparsers):
@@ -85,17 +111,29 @@ def add_solve(subparsers):
     parser.add_argument("--max-iter", type=int, default=10_000)
     parser.add_argument("--sweeps", type=int, default=20, help="evaluation sweeps for mpi")
     parser.add_argument("--plot", metavar="FILE.png", help="draw value and policy")
+    add_once(parser)
     parser.set_defaults(handler=lambda args: run_solve(args, parser))
 
 
+def variant_rows(problem):
+    """``(name, status, description)`` of every registered variant of ``problem``; the
+    reason a variant cannot run here ends its description."""
+    for name in registry.variants(problem, include_unavailable=True):
+        variant = registry.get_variant(problem, name)
+        reason = variant.unavailable_reason
+        status = "available" if reason is None else "unavailable"
+        yield name, status, variant.description + ("" if reason is None else f" ({reason})")
+
+
 def run_variants(args):
-    for problem in registry.problems():
+    table = {problem: list(variant_rows(problem)) for problem in registry.problems()}
+    rows = [row for problem_rows in table.values() for row in problem_rows]
+    name_width = max(len(name) for name, _, _ in rows)
+    status_width = max(len(status) for _, status, _ in rows)
+    for problem, problem_rows in table.items():
         print(f"{problem}:")
-        for name in registry.variants(problem, include_unavailable=True):
-            variant = registry.get_variant(problem, name)
-            reason = variant.unavailable_reason
-            status = "available" if reason is None else f"unavailable: {reason}"
-            print(f"  {name:<20} {status:<12} {variant.description}")
+        for name, status, description in problem_rows:
+            print(f"  {name:<{name_width}}  {status:<{status_width}}  {description}")
     return 0
 
 
@@ -105,8 +143,6 @@ def add_variants(subparsers):
 
 
 def run_savings(args, parser):
-    import time
-
     from vfi import savings
 
     try:
@@ -116,17 +152,16 @@ def run_savings(args, parser):
     except (TypeError, ValueError) as exc:
         parser.error(str(exc))
     options = {} if args.method is None else {"method": args.method}
-    start = time.perf_counter()
     try:
-        result = savings.solve(model, tol=args.tol, variant=args.variant, **options)
+        result, first, warm = time_first_and_warm(lambda: savings.solve(
+            model, tol=args.tol, variant=args.variant, **options), repeat=not args.once)
     except (TypeError, ValueError) as exc:
         parser.error(str(exc))
-    seconds = time.perf_counter() - start
     print(f"optimal savings (QuantEcon): {model.n} wealth points x {model.m} income states, "
           f"R={model.R:g}, beta={model.beta:g}, gamma={model.gamma:g}")
     print(f"{result.method} with {result.variant}: {result.iterations} iterations, "
-          f"error bound {result.error_bound:.2e}, converged {result.converged}, "
-          f"{seconds * 1e3:.1f} ms (first call includes compiling)")
+          f"error bound {result.error_bound:.2e}, converged {result.converged}")
+    print_times(first, warm)
     middle = model.m // 2
     print(f"next wealth at w = {model.grid[-1]:g}, median income: "
           f"{model.grid[result.policy[-1, middle]]:.4f}")
@@ -144,6 +179,7 @@ def add_savings(subparsers):
     parser.add_argument("--method", choices=METHODS, default=None, help="default: fastest")
     parser.add_argument("--variant", default=None, help="default: fastest available")
     parser.add_argument("--tol", type=float, default=1e-8)
+    add_once(parser)
     parser.set_defaults(handler=lambda args: run_savings(args, parser))
 
 

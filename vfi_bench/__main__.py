@@ -1,4 +1,5 @@
 """``python -m vfi_bench COMMAND ...``: one entry point for the tracker (see the package)."""
+import contextlib
 import sys
 
 USAGE = """usage: python -m vfi_bench COMMAND [options]
@@ -15,9 +16,31 @@ USAGE = """usage: python -m vfi_bench COMMAND [options]
 'python -m vfi_bench COMMAND --help' describes each."""
 
 
+PROG = "python -m vfi_bench"
+
+
+@contextlib.contextmanager
+def _program_name(name: str):
+    """argparse names a parser built without ``prog`` after ``sys.argv[0]``
+    (``__main__.py`` here); the commands' parsers are built inside this."""
+    saved = sys.argv[:1]
+    sys.argv[:1] = [name]
+    try:
+        yield
+    finally:
+        sys.argv[:1] = saved
+
+
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command = argv[0] if argv else ""
+    # compare's parser has the commands as subparsers; the others parse what follows theirs
+    name = PROG if command in ("compare", "calibrate", "show") else f"{PROG} {command}"
+    with _program_name(name):
+        return _dispatch(command, argv)
+
+
+def _dispatch(command: str, argv: list[str]) -> int:
     if command in ("run", "history", "publish", "breakdown"):
         from vfi_bench import runner
 
