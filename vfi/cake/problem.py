@@ -32,10 +32,16 @@ __all__ = ["CakeEating", "validate", "closed_form"]
 
 @dataclass(frozen=True, eq=False)
 class CakeEating:
-    """Validated inputs: a read-only float64 ``grid`` and ``beta`` in (0, 1)."""
+    """Validated inputs: a read-only float64 ``grid`` and ``beta`` in (0, 1), checked
+    when constructed (``CakeEating(np.linspace(1, 0.1, 40), 0.9)`` raises
+    ``ValueError: grid must be strictly increasing``)."""
 
     grid: np.ndarray
     beta: float
+
+    def __post_init__(self):
+        object.__setattr__(self, "grid", as_grid("grid", self.grid))
+        object.__setattr__(self, "beta", as_unit_interval("beta", self.beta))
 
     @property
     def n(self) -> int:
@@ -62,7 +68,7 @@ def validate(grid: object, beta: object) -> CakeEating:
         grid not 1-D, empty, non-finite, negative or not strictly increasing;
         beta NaN or outside (0, 1).
     """
-    return CakeEating(as_grid("grid", grid), as_unit_interval("beta", beta))
+    return CakeEating(grid, beta)
 
 
 def closed_form(grid: object, beta: object) -> np.ndarray:
