@@ -34,6 +34,10 @@ Each run is classified from the comparison's JSON records (:func:`classify`):
 The drill prints one line per run and a summary (false alarms / A/A runs, detections /
 A/B runs, flagged but not slowed) and writes everything to ``--out`` after each run.
 
+Every exit status is checked against the records: compare's own (``STATUS_FILE``: 1 for a
+regression or a point failing on the head, 3 for a point inconclusive past its
+threshold, else 0) and make's (the same, 3 as 1).
+
 Exit status: 0 when the targets hold for the runs done (at most 1 false alarm per 20
 A/A runs, at least 19 detections per 20 A/B runs, nothing flagged that was not slowed),
 1 when they do not, 2 when a comparison could not run (the drill stops there).
@@ -44,6 +48,7 @@ import argparse
 import ast
 import contextlib
 import json
+import math
 import os
 import random
 import re
@@ -376,39 +381,62 @@ def make_change(clone: Path, base: str, kind: str, variant: str, targets: Sequen
     return commit_all(clone, branch, base, message)
 
 
-def compare_command(base: str, head: str, args, seed: int, out: Path) -> list[str]:
-    """``make compare`` as the README documents it, run with this checkout's ``.venv``."""
+def compare_command(base: str, head: str, args, seed: int, out: Path,
+                    status_file: Path) -> list[str]:
+    """``make compare`` as the README documents it, run with this checkout's ``.venv``,
+    compare's own exit status written to ``status_file``."""
     extra = f"--pairs {args.pairs} --seed {seed}"
     cmd = ["make", "--no-print-directory", "compare", f"BASE={base}", f"HEAD={head}",
            f"OUT={out}", f"BENCH={args.bench}", f"VENV={REPO / '.venv'}",
-           f"COMPARE_ARGS={extra}"]
+           f"COMPARE_ARGS={extra}", f"STATUS_FILE={status_file}"]
     return cmd + ([f"MACHINE={args.machine}"] if args.machine else [])
 
 
+#: Verdicts that make compare exit 1.
+REGRESSIONS = ("regressed", "failed-on-head")
+
+
 def expected_status(records: Sequence[dict]) -> int:
-    """The exit status compare's contract gives for ``records``: 1 when one is
-    "regressed", else 0."""
-    return int(any(r["verdict"] == "regressed" for r in records))
+    """The exit status compare's contract gives for ``records``: 1 when one regressed
+    or fails on the head only, else 3 when one is inconclusive with its ratio past its
+    threshold, else 0.
+
+    >>> expected_status([{"verdict": "inconclusive", "ratio": 1.3, "threshold": 1.1}])
+    3
+    """
+    if any(r["verdict"] in REGRESSIONS for r in records):
+        return 1
+    past = [r for r in records if r["verdict"] == "inconclusive"
+            and r.get("ratio") is not None and r["ratio"] > r.get("threshold", math.inf)]
+    return 3 if past else 0
+
+
+def make_status(status: int) -> int:
+    """``make compare``'s own exit status for compare's ``status`` (make has no 3)."""
+    return 1 if status == 3 else status
 
 
 def compare(clone: Path, base: str, head: str, args, seed: int, out: Path,
             log: Path) -> tuple[list[dict], int]:
-    """``make compare`` of ``base`` and ``head`` in the clone; its records and exit status.
+    """``make compare`` of ``base`` and ``head`` in the clone; its records and compare's
+    own exit status (0, 1 or 3, from ``STATUS_FILE``).
 
     Its output goes to ``log``. Raises :class:`DrillError` when it could not run (exit
-    status 2, or no records written) or when its exit status breaks the contract.
+    status 2, or no records written) or when an exit status breaks the contract.
     """
+    status_file = out.with_suffix(".status")
     with open(log, "w") as fh:
-        rc = subprocess.run(compare_command(base, head, args, seed, out), cwd=clone,
-                            stdout=fh, stderr=subprocess.STDOUT).returncode
-    if rc not in (0, 1) or not out.is_file():
+        rc = subprocess.run(compare_command(base, head, args, seed, out, status_file),
+                            cwd=clone, stdout=fh, stderr=subprocess.STDOUT).returncode
+    status = int(status_file.read_text()) if status_file.is_file() else rc
+    if status not in (0, 1, 3) or not out.is_file():
         tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:])
-        raise DrillError(f"make compare exited {rc} (log {log}):\n{tail}")
+        raise DrillError(f"make compare exited {rc}, compare {status} (log {log}):\n{tail}")
     records = json.loads(out.read_text())
-    if rc != expected_status(records):
-        raise DrillError(f"make compare exited {rc}, its records say "
+    if (status, rc) != (expected_status(records), make_status(status)):
+        raise DrillError(f"make compare exited {rc} (compare {status}), its records say "
                          f"{expected_status(records)} (log {log})")
-    return records, rc
+    return records, status
 
 
 def do_run(ctx: dict, index: int, kind: str, rng: random.Random, args) -> dict:

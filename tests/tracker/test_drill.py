@@ -14,6 +14,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -392,3 +393,48 @@ def test_make_change_commits_on_a_branch_and_reset_restores_base(tiny_repo):
 def test_bad_arguments_exit_two():
     assert drill.main(["--runs", "0"]) == 2
     assert drill.main(["--slowdown", "1.0"]) == 2
+
+
+def test_drill_leaves_nothing_in_the_temporary_folder(tiny_repo, tmp_path, monkeypatch):
+    private = tmp_path / "tmp"
+    private.mkdir()
+    monkeypatch.setenv("TMPDIR", str(private))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # re-read TMPDIR
+    monkeypatch.setattr(drill, "compare", fake_compare([]))
+    assert drill.main(["--runs", "1", "--seed", "3", "--no-load",
+                       "--out", str(tmp_path / "d.json")]) == 0
+    assert list(private.iterdir()) == []
+
+
+def fake_make(status: int, rc: int, records: list[dict], folder: Path):
+    """``compare_command`` replaced by a shell that writes ``records`` and ``status`` as
+    make compare would, and exits ``rc``."""
+    source = folder / "records.json"
+    source.write_text(json.dumps(records))
+
+    def command(base, head, args, seed, out, status_file):
+        script = f"echo {status} > '{status_file}'; cp '{source}' '{out}'; exit {rc}"
+        return ["sh", "-c", script]
+    return command
+
+
+@pytest.mark.parametrize("status, rc, verdict, ratio, ok", [
+    (3, 1, "inconclusive", 1.3, True),    # past the margin: compare 3, make 1
+    (0, 0, "inconclusive", 1.05, True),   # within it
+    (1, 1, "failed-on-head", None, True),
+    (0, 0, "failed-on-head", None, False),  # a failure on the head must exit 1
+    (3, 3, "inconclusive", 1.3, False),   # make cannot exit 3
+    (0, 0, "inconclusive", 1.3, False),   # a silent pass
+])
+def test_drill_checks_both_exit_statuses_against_the_records(tmp_path, monkeypatch, status,
+                                                             rc, verdict, ratio, ok):
+    record = {**rec("fast", verdict, ratio), "threshold": 1.1}
+    monkeypatch.setattr(drill, "compare_command", fake_make(status, rc, [record], tmp_path))
+    def call():
+        return drill.compare(tmp_path, "a", "b", None, 0, tmp_path / "run.json",
+                             tmp_path / "run.log")
+    if ok:
+        assert call() == ([record], status)
+    else:
+        with pytest.raises(drill.DrillError, match="records say"):
+            call()

@@ -62,8 +62,8 @@ from vfi_bench.asvkit import stats as st
 
 WORKER = Path(__file__).resolve().with_name("worker.py")
 TIMED = ("time_", "timeraw_")
-RECORD_KEYS = ("benchmark", "params", "ratio", "low", "high", "verdict", "mde", "error",
-               "env", "packages")
+RECORD_KEYS = ("benchmark", "params", "ratio", "low", "high", "verdict", "mde",
+               "threshold", "error", "env", "packages")
 DEFAULT_PAIRS = 18
 DEFAULT_PROCESSES = 3
 DEFAULT_TARGET_MDE = 1.2
@@ -526,6 +526,7 @@ class Outcome:
         return {"benchmark": self.case.name, "params": ", ".join(self.case.params),
                 "ratio": number(d.ratio), "low": number(d.low), "high": number(d.high),
                 "verdict": self.verdict, "mde": number(d.mde),
+                "threshold": number(self.threshold),
                 "error": describe_failure(self.failure) if self.failure else None,
                 "env": self.env}
 
