@@ -53,6 +53,7 @@ def test_solve_reads_a_grid_file(tmp_path):
 @pytest.mark.parametrize("args, message", [
     (("solve", "--beta", "1.5"), "beta must be in the open interval"),
     (("solve", "--variant", "fortran-magic"), "variant must be one of"),
+    (("solve", "--variant", "numba-loop"), "did you mean 'numba-loops'?"),
     (("solve", "--method", "newton"), "invalid choice"),
     (("solve", "--n", "0"), "--n must be >= 1"),
     (("solve", "--tol", "-1"), "tol must be positive"),

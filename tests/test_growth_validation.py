@@ -84,6 +84,11 @@ def test_bad_call(model, call, error, message):
         call(model)
 
 
+def test_a_mistyped_growth_variant_gets_the_close_match(model):
+    with pytest.raises(ValueError, match="did you mean 'numba-monotone'"):
+        growth.solve(model, variant="numba-monotonic")
+
+
 def test_iterate_zero_steps_returns_a_copy_of_v0(model):
     v0 = np.ones(model.shape)
     out = growth.iterate(model, 0, v0=v0)

@@ -62,6 +62,23 @@ def test_unknown_variant_lists_known_names():
         assert name in str(info.value)
 
 
+@pytest.mark.parametrize("typed, meant", [("numba-loop", "numba-loops"),
+                                          ("Numba-Loops", "numba-loops"),
+                                          ("numpy-mask", "numpy-masked"),
+                                          ("jax-vamp", "jax-vmap")])
+def test_a_mistyped_variant_gets_the_close_match(typed, meant):
+    with pytest.raises(ValueError, match="variant must be one of") as info:
+        vfi.iterate(GOOD_GRID, 0.9, 3, variant=typed)
+    assert str(info.value).endswith(f"got {typed!r}; did you mean {meant!r}?")
+
+
+@pytest.mark.parametrize("typed", ["fortran-magic", 3, np.str_("zzz")])
+def test_a_variant_like_no_other_gets_no_suggestion(typed):
+    with pytest.raises(ValueError, match="variant must be one of") as info:
+        vfi.iterate(GOOD_GRID, 0.9, 3, variant=typed)
+    assert "did you mean" not in str(info.value) and "np.str_" not in str(info.value)
+
+
 def test_policy_needs_a_step():
     with pytest.raises(ValueError, match="num_iter must be >= 1 when return_policy"):
         vfi.iterate(GOOD_GRID, 0.9, 0, return_policy=True)
