@@ -1,13 +1,17 @@
 """The front page people read first: the headline cases, machines side by side.
 
     python -m vfi_bench frontpage --machine NAME [--commit HASH] [--results DIR] [--html DIR]
+        [--steps FILE] [--compare DIR]
 
 Writes ``<html>/vfi.html`` beside asv's report (which links to it) and prints the same
-tables: a table of the machines (each machine's commit and date, CPU, cores, memory,
-accelerator, OS), then one table per headline case with one column per machine (yours
-first, at ``--commit``; every other machine at its newest commit), each cell the asv
-median with the interquartile range of its samples, rows only for what some machine
-measured, ranked where the ranges separate:
+tables: which commit your column shows and how far that is from HEAD; a table of the
+machines (each machine's commit, its distance from HEAD, when it ran, the commit's
+date, CPU, cores, memory, accelerator, OS); the latest paired comparison under
+``--compare`` (base, head, verdict, date; its table written as ``compare.html``); then
+one table per headline case with one column per machine (yours first, at ``--commit``;
+every other machine at its newest commit), each cell the asv median with the
+interquartile range of its samples in three significant digits, rows only for what some
+machine measured, ranked where the ranges separate and the spread is not noise:
 
 - the notebook case (n = 100, beta = 0.95, 100 steps), and the ratio to numba-masked;
 - 100 steps at n = 10^4 against the brute-force baselines' single timed call;
@@ -35,6 +39,10 @@ from pathlib import Path
 
 from asv.results import iter_results
 
+from vfi_bench.asvkit import latest_compare, publish
+
+#: Where ``make preview`` serves the front page.
+PREVIEW_URL = "http://127.0.0.1:8080/vfi.html"
 BASELINE = "numba-masked"
 NOTEBOOK_KEY = "bench_cake.NotebookCase.time_iterate"
 SCALING_KEY = "bench_scaling.Scaling.time_iterate"
@@ -57,8 +65,6 @@ def newest_results(results_dir: Path, machine: str, commit: str | None = None):
     if not every:
         return []
     if commit is None or not any(r.commit_hash.startswith(commit) for r in every):
-        if commit is not None:
-            print(f"No asv results for {commit[:8]} on {machine}: its newest commit is shown")
         commit = max(every, key=lambda r: r.date or 0).commit_hash
     return sorted((r for r in every if r.commit_hash.startswith(commit)),
                   key=lambda r: r.date or 0)
@@ -91,38 +97,94 @@ def table(results, key):
     return {}
 
 
+#: Units of a time, largest first: each value takes the largest it is at least one of.
+TIME_UNITS = (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9))
+#: A cell whose upper quartile is this many times its median (or its lower quartile
+#: this many times below it) is noise: its median says too little to rank it.
+NOISE_FACTOR = 2.0
+
+
+def significant(x: float) -> str:
+    """``x`` to three significant digits, trailing zeros kept.
+
+    Examples
+    --------
+    >>> significant(1.0), significant(12.345), significant(0.0123), significant(999.6)
+    ('1.00', '12.3', '0.0123', '1,000')
+    """
+    rounded = float(f"{x:.3g}")
+    if rounded == 0:
+        return "0.00"
+    decimals = max(0, 2 - math.floor(math.log10(abs(rounded))))
+    return f"{rounded:,.{decimals}f}"
+
+
 def format_seconds(seconds: float) -> str:
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
-        if seconds >= scale:
-            return f"{seconds / scale:.3g} {unit}"
-    return f"{seconds / 1e-9:.3g} ns"
+    """Three significant digits in the unit that keeps the value at or above one,
+    chosen after rounding (so 999.6 µs is ``1.00 ms``).
+
+    Examples
+    --------
+    >>> format_seconds(999.6e-6), format_seconds(0.0723), format_seconds(2.5e-10)
+    ('1.00 ms', '72.3 ms', '0.250 ns')
+    """
+    rounded = float(f"{seconds:.3g}")
+    unit, scale = next(((u, s) for u, s in TIME_UNITS if rounded >= s), TIME_UNITS[-1])
+    return f"{significant(rounded / scale)} {unit}"
+
+
+def format_ratio(ratio: float) -> str:
+    return f"{significant(ratio)}x"
 
 
 def format_cell(cell: Cell | None) -> str:
-    """``median (IQR low-high)``; the median alone when asv kept no spread."""
+    """``median (lower quartile – upper quartile)``; the median alone when asv kept no
+    spread."""
     if cell is None:
         return "-"
     if cell.low is None or cell.high is None:
         return format_seconds(cell)
-    return (f"{format_seconds(cell)} ({format_seconds(cell.low)}-"
-            f"{format_seconds(cell.high)})")
+    return f"{format_seconds(cell)} ({format_seconds(cell.low)} – {format_seconds(cell.high)})"
+
+
+def noise(cell: Cell) -> str | None:
+    """Why ``cell`` is too noisy to rank (its quartiles :data:`NOISE_FACTOR` or more
+    from its median), or None.
+
+    Examples
+    --------
+    >>> noise(Cell(723e-6, 686e-6, 23.4e-3))
+    'noise: upper quartile 32.4x the median'
+    >>> noise(Cell(1.0, 0.9, 1.5)) is None
+    True
+    """
+    if cell.high is not None and cell.high >= NOISE_FACTOR * cell:
+        return f"noise: upper quartile {format_ratio(cell.high / cell)} the median"
+    if cell.low is not None and 0 < cell.low <= cell / NOISE_FACTOR:
+        return f"noise: lower quartile 1/{significant(cell / cell.low)} of the median"
+    return None
 
 
 def ranks(cells: list[Cell]) -> list[str]:
     """Ranks by median where the interquartile ranges separate; "=k" where a range
-    overlaps the one ranked before it (no order is claimed there).
+    overlaps the one ranked before it (no order is claimed there); no rank for a
+    cell that is :func:`noise` (it says so), and the others are ranked without it.
 
     Examples
     --------
-    >>> ranks([Cell(1, 0.9, 1.1), Cell(2, 1.9, 2.1), Cell(2.05, 2.0, 2.2)])
-    ['1', '2', '=2']
+    >>> ranks([Cell(1, 0.9, 1.1), Cell(2, 1.9, 60), Cell(2, 1.9, 2.1), Cell(2.05, 2.0, 2.2)])
+    ['1', 'noise: upper quartile 30.0x the median', '2', '=2']
     """
-    out, rank, previous = [], 0, None
-    for k, cell in enumerate(cells):
+    out, rank, ranked, previous = [], 0, 0, None
+    for cell in cells:
+        if noise(cell):
+            out.append(noise(cell))
+            continue
+        ranked += 1
         overlaps = (previous is not None and None not in (cell.low, previous.high)
                     and cell.low <= previous.high)
         if not overlaps:
-            rank = k + 1
+            rank = ranked
         out.append(f"={rank}" if overlaps else str(rank))
         previous = cell
     return out
@@ -188,7 +250,7 @@ def section(title, what, rows_of, baseline, machines):
         line = [row] + [format_cell(rows.get(row)) for _, rows in per_machine]
         line.append(rank.get(row, "-"))
         if base:
-            line.append(f"{base / mine[row]:,.2f}x" if row in mine else "-")
+            line.append(format_ratio(base / mine[row]) if row in mine else "-")
         table_rows.append(line)
     return title, header, table_rows
 
@@ -210,9 +272,10 @@ def _ordered(variants):
                                            if v.split("-")[0] in BACKEND_COLOURS else 99, v))
 
 
-def plot(machines, path: Path) -> bool:
+def figure(machines):
     """The notebook case per machine (median and interquartile range, log axis), and
-    cake eating's time against n where a machine measured it (the full tier)."""
+    cake eating's time against n where a machine measured it (the full tier); None
+    when no machine has either."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -224,7 +287,7 @@ def plot(machines, path: Path) -> bool:
     scaling = [(name, times) for name, times in scaling if times]
     panels = len(notebook) + len(scaling)
     if not panels:
-        return False
+        return None
     fig, axes = plt.subplots(1, panels, figsize=(5.5 * panels, 5.5), squeeze=False)
     axes = list(axes[0])
     for ax, (name, rows) in zip(axes, notebook, strict=False):
@@ -238,6 +301,7 @@ def plot(machines, path: Path) -> bool:
         colours = _colours(_ordered(variants))
         ax.barh(variants, medians, xerr=[low, high], color=[colours.get(v) for v in variants])
         ax.set_xscale("log")
+        ax.set_axisbelow(True)  # grid lines behind the bars, not through them
         ax.invert_yaxis()
         ax.set_xlabel("seconds per call (median, interquartile range)")
         ax.set_title(f"Notebook case on {name}", fontsize=10)
@@ -253,9 +317,21 @@ def plot(machines, path: Path) -> bool:
         ax.set_ylabel("seconds per 10 Bellman steps (median)")
         ax.set_title(f"Cake eating, time against n, on {name}", fontsize=10)
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=7, ncols=2)
+        # below the axes: inside, it covered the small-n points
+        ax.legend(fontsize=8, ncols=2, loc="upper center", bbox_to_anchor=(0.5, -0.12),
+                  frameon=False)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    return fig
+
+
+def plot(machines, path: Path) -> bool:
+    """:func:`figure` saved as ``path``; whether there was one."""
+    fig = figure(machines)
+    if fig is None:
+        return False
+    import matplotlib.pyplot as plt
+
+    fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
     print(f"\nPlot: {path}")
     return True
@@ -290,48 +366,146 @@ def html_section(title, header, rows) -> str:
     return f"<h2>{html.escape(title)}</h2><table><tr>{head}</tr>{body}</table>"
 
 
-MACHINE_COLUMNS = ("commit", "date", "cpu", "num_cpu", "ram", "gpu", "os")
+def git(*args: str) -> str | None:
+    """``git args`` in the working directory, its output, or None when git fails."""
+    done = subprocess.run(["git", *args], capture_output=True, text=True)
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def behind_head(commit: str) -> str:
+    """How far ``commit`` is from HEAD, in words (``git rev-list --count C..HEAD``)."""
+    count = git("rev-list", "--count", f"{commit}..HEAD")
+    if count is None:
+        return "not in this repository"
+    if count == "0":
+        return "at HEAD" if git("rev-parse", "HEAD") == commit else "ahead of HEAD"
+    return f"{count} commit{'s' * (count != '1')} behind HEAD"
+
+
+def _utc(milliseconds) -> str:
+    if not milliseconds:
+        return "unrecorded"
+    return (datetime.datetime.fromtimestamp(milliseconds / 1000, datetime.UTC)
+            .strftime("%Y-%m-%d %H:%M UTC"))
+
+
+def run_date(results) -> str:
+    """When the newest benchmark of ``results`` started (asv's ``started_at``)."""
+    return _utc(max((t for r in results for t in r.started_at.values() if t), default=None))
+
+
+MACHINE_COLUMNS = ("commit", "distance", "run", "commit date", "CPU", "cores", "RAM",
+                   "accelerator", "OS")
 
 
 def machine_rows(machines) -> list[list[str]]:
-    """Per machine: its commit and date, and its record (the accelerator in ``gpu``)."""
+    """Per machine: its commit, how far that is from HEAD, when it ran, the commit's
+    date, and its record (the accelerator in ``gpu``)."""
     rows = []
     for name, results in machines:
         newest = results[-1]
         params = newest.params
-        date = (datetime.datetime.fromtimestamp(newest.date / 1000, datetime.UTC)
-                .strftime("%Y-%m-%d") if newest.date else "unrecorded")
-        ram = params.get("ram", "unrecorded")
-        if str(ram).isdigit():
-            ram = f"{int(ram) / 2**30:.0f} GiB"
-        rows.append([name, newest.commit_hash[:8], date, params.get("cpu", "unrecorded"),
-                     str(params.get("num_cpu", "unrecorded")), str(ram),
+        rows.append([name, newest.commit_hash[:8], behind_head(newest.commit_hash),
+                     run_date(results), _utc(newest.date), params.get("cpu", "unrecorded"),
+                     str(params.get("num_cpu", "unrecorded")),
+                     publish.gibibytes(params.get("ram", "unrecorded")),
                      params.get("gpu", "none"), params.get("os", "unrecorded")])
     return rows
 
 
-def write_front_page(path: Path, machines, sections, plotted: bool) -> None:
-    parts = [html_section("Machines", ["machine", *MACHINE_COLUMNS], machine_rows(machines))]
+def status(machine: str, wanted: str, results) -> str:
+    """One sentence: which commit your column shows (and when it ran), against the
+    commit asked for."""
+    shown, ran = results[-1].commit_hash, run_date(results)
+    when = "its run time unrecorded" if ran == "unrecorded" else f"run {ran}"
+    where = f"{shown[:8]}, {behind_head(shown)}, {when}"
+    if shown.startswith(wanted):
+        return f"{machine}'s column is at {where}."
+    return (f"{machine} has no results at {wanted[:8]}: its column shows {where}. "
+            "make bench measures HEAD.")
+
+
+def compare_section(comparison) -> str:
+    """The latest comparison in one row (base, head, verdict, date) and a link to its
+    table; empty when there is none."""
+    if comparison is None:
+        return ""
+    row = [_short(comparison.base), behind_head(comparison.base) if comparison.base else "-",
+           _short(comparison.head), behind_head(comparison.head) if comparison.head else "-",
+           comparison.verdict(), comparison.date.strftime("%Y-%m-%d %H:%M UTC")]
+    table = html_section("Latest comparison (make compare)",
+                         ["base", "base distance", "head", "head distance", "verdict",
+                          "date"], [row])
+    if comparison.path is None:
+        config = html.escape(str(comparison.folder / "asv.conf.json"))
+        return table + (f"<p>Its samples: <code>asv compare --config {config} "
+                        f"{_short(comparison.base)} {_short(comparison.head)}</code></p>")
+    return table + '<p><a href="compare.html" id="compare-table">Its table: every point</a></p>'
+
+
+def _short(commit: str | None) -> str:
+    return commit[:8] if commit else "unrecorded"
+
+
+def compare_rows(comparison) -> list[list[str]]:
+    """The comparison's records as rows: ratio and its 95 % interval, mde, verdict."""
+    def ratio(value):
+        return "-" if value is None else format_ratio(value)
+    return [[r["benchmark"], r.get("params") or "-", ratio(r.get("ratio")),
+             f"{ratio(r.get('low'))} – {ratio(r.get('high'))}", ratio(r.get("mde")),
+             r["verdict"], r.get("error") or ""]
+            for r in comparison.records]
+
+
+STYLE = """body { font-family: sans-serif; margin: 2em; } table { border-collapse: collapse; }
+td, th { border: 1px solid #ccc; padding: 0.2em 0.6em; white-space: nowrap; }
+td + td { text-align: right; }
+img { max-width: 100%; } .status { font-size: 110%; background: #f4f4f4; padding: 0.5em; }"""
+
+
+def page(title: str, body: str) -> str:
+    return f"""<!doctype html><html><head><meta charset="utf-8">
+<title>{html.escape(title)}</title><link rel="icon" href="swallow.ico"><style>
+{STYLE}
+</style></head><body>
+<h1>{html.escape(title)}</h1>
+{body}
+</body></html>
+"""
+
+
+def write_compare_page(path: Path, comparison) -> None:
+    """The latest comparison's table as a page of its own (``compare.html``)."""
+    header = ["benchmark", "params", "ratio head / base", "95% interval", "mde", "verdict",
+              "error"]
+    summary = (f"<p class='status'>Base {html.escape(str(comparison.base))}, head "
+               f"{html.escape(str(comparison.head))}, "
+               f"{comparison.date.strftime('%Y-%m-%d %H:%M UTC')}: "
+               f"{html.escape(comparison.verdict())}. Records: "
+               f"{html.escape(str(comparison.path))}. <a href='vfi.html'>Back to the front "
+               f"page</a>.</p>")
+    path.write_text(page("vfi: the latest comparison", summary + html_section(
+        "Every point compared", header, compare_rows(comparison))))
+
+
+def write_front_page(path: Path, machines, sections, plotted: bool, lead: str,
+                     comparison=None) -> None:
+    parts = [html_section("Machines", ["machine", *MACHINE_COLUMNS], machine_rows(machines)),
+             compare_section(comparison)]
     parts += [html_section(*s) for s in sections]
     if plotted:
         parts.append('<h2>Plots</h2><img src="frontpage.png" alt="the notebook case per '
                      'machine, and time against n">')
     mine = machines[0][0]
-    path.write_text(f"""<!doctype html><html><head><meta charset="utf-8">
-<title>vfi: results at a glance</title><link rel="icon" href="swallow.ico"><style>
-body {{ font-family: sans-serif; margin: 2em; }} table {{ border-collapse: collapse; }}
-td, th {{ border: 1px solid #ccc; padding: 0.2em 0.6em; }} td + td {{ text-align: right; }}
-img {{ max-width: 100%; }}
-</style></head><body>
-<h1>vfi: results at a glance</h1>
-<p>Each cell: the asv median and, in brackets, the interquartile range of its samples;
-one column per machine, each at the commit and date in the first table. Ranks and
-ratios are this machine's ({html.escape(mine)}); a rank "=k" shares place k, its range
-overlapping the one above. <a href="index.html">The full asv report</a> has every
-benchmark and its history per machine.</p>
-{''.join(parts)}
-</body></html>
-""")
+    path.write_text(page("vfi: results at a glance", f"""<p class="status">{html.escape(lead)}</p>
+<p>Each cell: the asv median and, in brackets, the interquartile range of its samples,
+three significant digits; one column per machine, each at the commit in the first table.
+Ranks and ratios are this machine's ({html.escape(mine)}); a rank "=k" shares place k,
+its range overlapping the one above; a cell whose upper quartile is {NOISE_FACTOR:g}x its
+median or more (or its lower quartile as far below) is noise and not ranked.
+<a href="index.html">The full asv report</a> has every benchmark and its history per
+machine.</p>
+{''.join(parts)}"""))
 
 
 def main(argv=None) -> int:
@@ -342,9 +516,10 @@ def main(argv=None) -> int:
     parser.add_argument("--html", type=Path, default=Path(".asv/html"))
     parser.add_argument("--steps", type=Path, default=None,
                         help="the step checks of your history (vfi_bench.asvkit.steps)")
+    parser.add_argument("--compare", type=Path, default=Path(".asv/compare"),
+                        help="make compare's folder: its newest records are shown")
     args = parser.parse_args(argv)
-    commit = args.commit or subprocess.check_output(["git", "rev-parse", "HEAD"],
-                                                    text=True).strip()
+    commit = args.commit or git("rev-parse", "HEAD") or ""
     others = sorted({r.params.get("machine") for r in iter_results(str(args.results))}
                     - {args.machine, None})
     machines = [(args.machine, newest_results(args.results, args.machine, commit))]
@@ -354,6 +529,8 @@ def main(argv=None) -> int:
         print(f"frontpage: no asv results of machine {args.machine} under {args.results}",
               file=sys.stderr)
         return 2
+    lead = status(args.machine, commit, machines[0][1])
+    print(lead)
     sections = [s for s in (section(*spec, machines) for spec in SECTIONS) if s]
     listed = step_section(args.steps, args.machine)
     if listed:
@@ -361,11 +538,17 @@ def main(argv=None) -> int:
     for s in sections:
         print_section(*s)
     args.html.mkdir(parents=True, exist_ok=True)
+    comparison = latest_compare.latest(args.compare)
+    if comparison is not None and comparison.path is not None:
+        write_compare_page(args.html / "compare.html", comparison)
+    if comparison is not None:
+        print(f"\nLatest comparison: base {_short(comparison.base)}, head "
+              f"{_short(comparison.head)}, {comparison.verdict()}")
     plotted = plot(machines, args.html / "frontpage.png")
-    write_front_page(args.html / "vfi.html", machines, sections, plotted)
-    print(f"Front page: {(args.html / 'vfi.html').resolve()} "
-          f"({', '.join(name for name, _ in machines)})")
-    print(f"HTML report: {(args.html / 'index.html').resolve()}  (open it with make preview)")
+    write_front_page(args.html / "vfi.html", machines, sections, plotted, lead, comparison)
+    print(f"\nFront page: {(args.html / 'vfi.html').resolve()} "
+          f"({', '.join(name for name, _ in machines)})\n"
+          f"Open it: make preview, then {PREVIEW_URL} (asv's own pages: index.html there)")
     return 0
 
 

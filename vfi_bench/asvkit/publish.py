@@ -40,10 +40,26 @@ def python_version(params: dict) -> str:
     return found.group(1) if found else "unrecorded"
 
 
+def gibibytes(ram) -> str:
+    """asv's ``ram`` (bytes, as a string) in GiB, three significant digits; anything
+    else as it is.
+
+    Examples
+    --------
+    >>> gibibytes("25275990016"), gibibytes("unrecorded"), gibibytes("8 GiB")
+    ('23.5 GiB', 'unrecorded', '8 GiB')
+    """
+    if not str(ram).isdigit():
+        return str(ram)
+    return f"{float(f'{int(ram) / 2**30:.3g}'):g} GiB"
+
+
 def machine_record(machine_json: Path) -> dict:
-    """A machine's ``machine.json`` with every field asv's sidebar filters on present."""
+    """A machine's ``machine.json`` with every field asv's sidebar filters on present,
+    its memory in GiB (the graph page's filter shows it as it is)."""
     record = json.loads(machine_json.read_text())
-    return {**dict.fromkeys(MACHINE_FIELDS, "unrecorded"), **record}
+    record = {**dict.fromkeys(MACHINE_FIELDS, "unrecorded"), **record}
+    return {**record, "ram": gibibytes(record["ram"])}
 
 
 def _merge(files: list[Path], python: str) -> dict:
@@ -107,12 +123,14 @@ def _geometric_mean(values) -> float | None:
 
 
 def summaries_of(html: Path, machine: str) -> int:
-    """Redraw ``graphs/summary/*.json`` from ``machine``'s graphs alone; the number of
-    summaries written (one per benchmark that machine has).
+    """Redraw ``graphs/summary/*.json`` from ``machine``'s graphs alone (and make the
+    grid draw a lone point, :func:`patch_summary_grid`); the number of summaries
+    written (one per benchmark that machine has).
 
     A point of a parameterised benchmark is the geometric mean over its parameters, as
     asv's own summary takes it, but never across machines.
     """
+    patch_summary_grid(html)
     summary_dir = html / "graphs" / "summary"
     written = 0
     for summary in summary_dir.glob("*.json"):
@@ -129,11 +147,17 @@ def summaries_of(html: Path, machine: str) -> int:
     return written
 
 
+#: The commands that measure more commits of the history and every benchmark (named
+#: in the summary grid when it has one commit, or none).
+HISTORY_HINT = "make bench-history"
+FULL_HINT = "make bench"
+
 #: Edits of asv 0.6.6's graph page (``graphdisplay.js``), each (what, old, new): every
 #: variant of a parameterised benchmark drawn (asv draws at most 8 curves until clicked),
 #: a log y axis unless the address asks otherwise (times here span orders of magnitude,
-#: and a linear axis puts every fast variant on zero), and the legend below the plot
-#: instead of over it.
+#: and a linear axis puts every fast variant on zero), and the legend in a band of its
+#: own between the plot and the overview, as tall as its rows (asv draws it over the
+#: plot, and a box appended below the plot ran into the overview's frame).
 GRAPH_PAGE_EDITS = (
     ("curve limit", "var max_curves = 8;", "var max_curves = 256;"),
     ("log axis by default", "if (params['y-axis-scale']) {",
@@ -141,37 +165,140 @@ GRAPH_PAGE_EDITS = (
      "        if (params['y-axis-scale']) {"),
     ("legend below the plot",
      "                show: show_legend,\n                position: \"nw\",",
-     "                show: show_legend,\n                container: vfi_legend_box(),"),
+     "                show: show_legend,\n"
+     "                container: vfi_legend_box(graphs.length),\n"
+     "                noColumns: VFI_LEGEND_COLUMNS,"),
     ("legend box", "    var show_legend = true;",
      "    var show_legend = true;\n"
-     "    function vfi_legend_box() {\n"
+     "    var VFI_LEGEND_COLUMNS = 3;\n"
+     "    function vfi_legend_box(entries) {\n"
+     "        var plot_box = $('#main-graph').parent();\n"
      "        var box = $('#vfi-legend');\n"
      "        if (!box.length) {\n"
-     "            box = $('<div id=\"vfi-legend\" style=\"font-size: 85%; margin: 0.5em 0;"
-     " columns: 3\"></div>');\n"
-     "            $('#main-graph').parent().append(box);\n"
+     "            box = $('<div id=\"vfi-legend\"></div>').css({position: 'absolute',\n"
+     "                left: 0, right: 0, bottom: '100px', overflow: 'auto'});\n"
+     "            plot_box.parent().append(box);\n"
+     "            $('head').append('<style>#vfi-legend table { font-size: 13px !important; }'\n"
+     "                + ' #vfi-legend td.legendLabel { padding: 1px 18px 1px 4px; }</style>');\n"
      "        }\n"
+     "        var rows = Math.ceil(entries / VFI_LEGEND_COLUMNS);\n"
+     "        var band = show_legend ? Math.min(320, 20 * rows + 16) : 0;\n"
+     "        box.css({height: band + 'px'});\n"
+     "        plot_box.css({bottom: (100 + band) + 'px'});\n"
      "        return box;\n"
      "    }"),
 )
 
+#: Edits of asv 0.6.6's summary grid (``summarygrid.js``): a thumbnail of a benchmark
+#: measured at one commit draws that point (asv draws only lines, so the box was empty)
+#: and says that the trend needs more commits; one with no point of your machine says
+#: so instead of showing nothing.
+SUMMARY_GRID_EDITS = (
+    ("a lone point drawn",
+     "                var plot = $.plot(\n                    plot_div, [{data: data}], options);",
+     "                if (data.length == 1) {\n"
+     "                    options.series.points = {show: true, radius: 4, fill: true};\n"
+     "                    options.yaxis.max = 1.5 * data[0][1];\n"
+     "                }\n"
+     "                var plot = $.plot(\n                    plot_div, [{data: data}], options);\n"
+     "                var vfi_note = {\n"
+     "                    0: 'not measured on this machine yet: <b>{full}</b> runs it',\n"
+     "                    1: 'one commit so far: <b>{hint}</b> draws the trend'};\n"
+     "                if (vfi_note[data.length]) {\n"
+     "                    plot_div.append($('<div class=\"vfi-one-commit\"/>').css({\n"
+     "                        position: 'absolute', left: '6px', bottom: '3px',\n"
+     "                        'font-size': '11px', color: '#555'}).html(vfi_note[data.length]));\n"
+     "                }"),
+    ("no results anywhere said so",
+     "            }).fail(function() {\n                // TODO: Handle failure\n",
+     "            }).fail(function() {\n"
+     "                plot_div.append($('<div class=\"vfi-one-commit\"/>').css({\n"
+     "                    'font-size': '11px', color: '#555', padding: '30px 6px'})\n"
+     "                    .html('no results yet: <b>{full}</b> runs it'));\n"),
+)
+
+#: Edits of asv 0.6.6's regressions page (``regressions.js``): the note that
+#: :func:`note_regressions` writes into ``regressions.json``, above the table.
+REGRESSIONS_PAGE_EDITS = (
+    ("the note on what was looked at",
+     "        main_div.append(feed_div);\n",
+     "        main_div.append(feed_div);\n"
+     "        if (data.note) {\n"
+     "            main_div.append($('<p id=\"vfi-regressions-note\"/>').css({margin: '1em'})\n"
+     "                            .text(data.note));\n"
+     "        }\n"),
+)
+
 
 class PageError(Exception):
-    """asv's graph page is not the one the edits were written for."""
+    """asv's page is not the one the edits were written for."""
 
 
-def patch_graph_page(html: Path) -> list[str]:
-    """Apply :data:`GRAPH_PAGE_EDITS` to ``html/graphdisplay.js`` (once); the edits made.
+def edit_page(path: Path, edits, marker: str) -> list[str]:
+    """Apply ``edits`` to ``path`` unless ``marker`` shows they are there; the edits made.
 
     Raises :class:`PageError` naming the edit whose text asv's page no longer has.
     """
-    path = html / "graphdisplay.js"
     text = path.read_text()
-    if "vfi_legend_box" in text:
+    if marker in text:
         return []
-    for what, old, new in GRAPH_PAGE_EDITS:
+    for what, old, new in edits:
         if text.count(old) != 1:
-            raise PageError(f"graphdisplay.js: cannot apply '{what}' (asv changed the page)")
+            raise PageError(f"{path.name}: cannot apply '{what}' (asv changed the page)")
         text = text.replace(old, new)
     path.write_text(text)
-    return [what for what, _, _ in GRAPH_PAGE_EDITS]
+    return [what for what, _, _ in edits]
+
+
+def patch_graph_page(html: Path) -> list[str]:
+    """Apply :data:`GRAPH_PAGE_EDITS` to ``html/graphdisplay.js`` (once)."""
+    return edit_page(html / "graphdisplay.js", GRAPH_PAGE_EDITS, "vfi_legend_box")
+
+
+def patch_summary_grid(html: Path, hint: str = HISTORY_HINT, full: str = FULL_HINT
+                       ) -> list[str]:
+    """Apply :data:`SUMMARY_GRID_EDITS` to ``html/summarygrid.js`` (once), naming
+    ``hint`` as the command that draws the trend and ``full`` as the one that runs
+    every benchmark."""
+    edits = [(what, old, new.replace("{hint}", hint).replace("{full}", full))
+             for what, old, new in SUMMARY_GRID_EDITS]
+    return edit_page(html / "summarygrid.js", edits, "vfi-one-commit")
+
+
+def revisions_of(html: Path, machine: str) -> set[int]:
+    """The revisions (commits) of ``machine`` that any published graph has a point at."""
+    revisions = set()
+    for graph in (html / "graphs").rglob("*.json"):
+        # graphs/summary/ is the grid's, <machine path>/summary.json the list view's
+        if (f"machine-{machine}" in graph.parts and "summary" not in graph.parts
+                and graph.name != "summary.json"):
+            revisions.update(revision for revision, *_ in json.loads(graph.read_text()))
+    return revisions
+
+
+def note_regressions(html: Path, machine: str, removed: int = 0) -> str:
+    """Write into ``regressions.json`` (and show on the Regressions page, by
+    :data:`REGRESSIONS_PAGE_EDITS`) how many commits of each machine asv looked at and
+    how many steps it listed; the note."""
+    path = html / "regressions.json"
+    data = json.loads(path.read_text())
+    machines = json.loads((html / "index.json").read_text())["params"]["machine"]
+    looked = {name: len(revisions_of(html, name)) for name in machines}
+    steps = sum(len(entry[6]) for entry in data["regressions"])
+    others = ", ".join(f"{name} {count}" for name, count in looked.items() if name != machine)
+    note = (f"asv looked for steps in {_commits(looked.get(machine, 0))} of {machine}'s "
+            f"history" + (f" (and, apart, in the other machines': {others})" if others else "")
+            + f" and lists {steps} step{'s' * (steps != 1)} below")
+    if removed:
+        note += f" ({removed} more refuted by a paired comparison and left out)"
+    note += "."
+    if looked.get(machine, 0) < 2:
+        note += f" A step needs two commits or more: {HISTORY_HINT} measures the recent ones."
+    data["note"] = note
+    path.write_text(json.dumps(data))
+    edit_page(html / "regressions.js", REGRESSIONS_PAGE_EDITS, "vfi-regressions-note")
+    return note
+
+
+def _commits(count: int) -> str:
+    return f"{count} commit{'s' * (count != 1)}"

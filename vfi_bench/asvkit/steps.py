@@ -20,6 +20,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from . import publish
+
 VERDICT_OF = {"regressed": "confirmed", "same": "refuted", "improved": "refuted"}
 
 
@@ -76,7 +78,8 @@ def compare_point(config: str, machine: str, timeout: float) -> Compare:
 def check_steps(html: Path, machine: str, checks_file: Path, compare: Compare | None,
                 parent_of: Callable[[str], str]) -> dict:
     """Classify every step of ``machine`` (measuring the new ones with ``compare`` when
-    given), remove the refuted ones from ``regressions.json``; the checks by step."""
+    given), remove the refuted ones from ``regressions.json`` and say on the page how
+    many commits were looked at (:func:`.publish.note_regressions`); the checks by step."""
     checks = json.loads(checks_file.read_text()) if checks_file.is_file() else {}
     current = []
     for step in steps_of(html, machine):
@@ -91,7 +94,7 @@ def check_steps(html: Path, machine: str, checks_file: Path, compare: Compare | 
         checks.setdefault(key, {**step, "compare": "not measured", "status": "unchecked"})
     checks_file.parent.mkdir(parents=True, exist_ok=True)
     checks_file.write_text(json.dumps(checks, indent=1))
-    drop_refuted(html, machine, checks)
+    publish.note_regressions(html, machine, drop_refuted(html, machine, checks))
     return {key: checks[key] for key in current}
 
 

@@ -78,7 +78,7 @@ SHA256 = {
 #: Folders copied beside a file that refers to them (bootstrap's CSS loads ../fonts/).
 EXTRA_FOLDERS = {"bootstrap@3.1.1": ("dist/fonts",)}
 
-#: Where the report links to the project's own front page (written by bench_report.py).
+#: Where the report links to the project's own front page (``vfi_bench.frontpage``).
 FRONT_PAGE = "vfi.html"
 VENDOR_DIR = "_vendor"
 LICENCE_NAMES = ("LICENSE", "LICENSE.txt", "LICENSE.md", "LICENSE-MIT.txt", "MIT-LICENSE.txt",
@@ -160,7 +160,8 @@ def rewrite_index(text: str) -> str:
     text = re.sub(r"<(?:script|link)\b[^>]*>", tag, text)
     if unknown:
         raise VendorError(f"index.html loads {unknown} from the network: add them to VENDOR")
-    link = (f'<li><a href="{FRONT_PAGE}" id="vfi-front-page">vfi: results at a glance</a></li>')
+    link = (f'<li><a href="{FRONT_PAGE}" id="vfi-front-page" style="font-weight: bold; '
+            f'color: #1a5fb4">Start here: vfi, results at a glance</a></li>')
     if FRONT_PAGE not in text:
         # after asv's own tabs (grid, list, regressions), before the graph's title
         text, count = re.subn(r'(<li id="nav-li-graphdisplay">)', link + r"\1", text, count=1)
