@@ -46,6 +46,20 @@ def test_no_feasible_choice():
         growth.StochasticGrowth(**{**GOOD, "grid": np.array([2.0, 3.0])})
 
 
+@pytest.mark.parametrize("name, value, error, message", BAD)
+def test_bad_model_input_messages_print_plain_numbers(name, value, error, message):
+    with pytest.raises(error) as info:
+        growth.StochasticGrowth(**{**GOOD, name: value})
+    assert "np." not in str(info.value)
+
+
+def test_infeasible_grid_message_shows_the_two_numbers():
+    with pytest.raises(ValueError) as info:
+        growth.StochasticGrowth(**{**GOOD, "grid": np.array([2.0, 3.0])})
+    bound = GOOD["z"].min() * 2.0 ** GOOD["alpha"]
+    assert str(info.value).endswith(f"got 2.0 >= {float(bound)!r}")
+
+
 def test_inputs_are_copied_and_read_only():
     arrays = {k: np.array(v, dtype=float) for k, v in GOOD.items() if k in ("grid", "z", "P")}
     keep = {k: v.copy() for k, v in arrays.items()}

@@ -3,6 +3,8 @@ import numpy as np
 import pytest
 
 import vfi
+from vfi import savings
+from vfi.validation import plain
 
 VARIANTS = vfi.variants()
 GOOD_GRID = np.linspace(0.1, 1.0, 5)
@@ -53,6 +55,33 @@ def test_bad_input_raises_named_error(case, variant):
     np.testing.assert_array_equal(np.asarray(grid), grid_before)
     if v0 is not None:
         np.testing.assert_array_equal(v0, v0_before)
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_input_messages_print_plain_numbers(case):
+    grid, beta, num_iter, v0, error, _ = BAD_INPUTS[case]
+    with pytest.raises(error) as info:
+        vfi.iterate(grid, beta, num_iter, v0=v0)
+    assert "np." not in str(info.value)
+
+
+@pytest.mark.parametrize("make, shown", [
+    (lambda: vfi.iterate(np.array([-0.5, 1.0]), 0.9, 2), "got minimum -0.5"),
+    (lambda: vfi.iterate(GOOD_GRID, np.float64(1.5), 2), "got 1.5"),
+    (lambda: savings.OptimalSavings(R=0.5, beta=0.9, gamma=2.0, grid=np.array([10.0, 11.0]),
+                                    y=np.array([1.0]), P=np.eye(1)), "got 6.0 <= 10.0"),
+    (lambda: savings.OptimalSavings(R=1.0, beta=0.9, gamma=2.0, grid=np.array([1.0, 2.0]),
+                                    y=np.array([1.0, -2.0]), P=np.eye(2)), "got minimum -2.0"),
+])
+def test_numbers_in_messages_are_not_numpy_reprs(make, shown):
+    with pytest.raises(ValueError) as info:
+        make()
+    assert str(info.value).endswith(shown), str(info.value)
+
+
+def test_plain_writes_numpy_scalars_as_python_numbers():
+    assert [plain(x) for x in (np.float64(2.5), np.int64(3), np.float32(0.5), 0.1, "a")] == [
+        "2.5", "3", "0.5", "0.1", "'a'"]
 
 
 def test_unknown_variant_lists_known_names():

@@ -10,7 +10,14 @@ import numbers
 
 import numpy as np
 
-__all__ = ["as_float_array", "as_grid", "as_unit_interval", "as_count", "as_vector", "as_positive"]
+__all__ = ["as_float_array", "as_grid", "as_unit_interval", "as_count", "as_vector", "as_positive",
+           "plain"]
+
+
+def plain(value: object) -> str:
+    """``value`` as an error message shows it: a NumPy scalar as its Python number
+    (``2.0``, not ``np.float64(2.0)``), anything else as its ``repr``."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
 
 
 def _float64_copy(name: str, value: object, ndim: int | None) -> np.ndarray:
@@ -50,9 +57,9 @@ def as_grid(name: str, value: object, *, positive: bool = False) -> np.ndarray:
         _require_finite(name, grid)
         raise ValueError(f"{name} must be strictly increasing")
     if positive and grid[0] <= 0:
-        raise ValueError(f"{name} must be positive, got minimum {float(grid[0])!r}")
+        raise ValueError(f"{name} must be positive, got minimum {plain(grid[0])}")
     if grid[0] < 0:
-        raise ValueError(f"{name} must be non-negative, got minimum {float(grid[0])!r}")
+        raise ValueError(f"{name} must be non-negative, got minimum {plain(grid[0])}")
     grid.flags.writeable = False
     return grid
 

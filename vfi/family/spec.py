@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from vfi.validation import as_float_array, as_vector
+from vfi.validation import as_float_array, as_vector, plain
 
 __all__ = ["FamilySpec", "GridModel", "read_only", "SQRT", "LOG", "CRRA", "UTILITY_NAMES",
            "utility", "feasible", "as_transition", "as_positive_levels", "ROW_SUM_TOL"]
@@ -98,7 +98,7 @@ def as_positive_levels(name: str, levels: object) -> np.ndarray:
     if levels.size == 0:
         raise ValueError(f"{name} must not be empty")
     if np.any(levels <= 0):
-        raise ValueError(f"{name} must be positive, got minimum {levels.min()!r}")
+        raise ValueError(f"{name} must be positive, got minimum {plain(levels.min())}")
     levels.flags.writeable = False
     return levels
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vfi.family.spec import LOG, FamilySpec, GridModel, as_positive_levels, as_transition, read_only
-from vfi.validation import as_grid, as_unit_interval
+from vfi.validation import as_grid, as_unit_interval, plain
 
 __all__ = ["StochasticGrowth", "afv2015", "closed_form", "AFV_Z", "AFV_PAPER_P", "AFV_N",
            "afv_grid", "afv_transition"]
@@ -56,8 +56,8 @@ def afv_transition() -> np.ndarray:
 def _check_feasible(grid: np.ndarray, z: np.ndarray, alpha: float) -> None:
     if not grid[0] < z.min() * grid[0] ** alpha:
         raise ValueError("grid and z must leave every state a feasible choice: grid[0] < "
-                         f"min(z) * grid[0]**alpha, got {grid[0]!r} >= "
-                         f"{z.min() * grid[0] ** alpha!r}")
+                         f"min(z) * grid[0]**alpha, got {plain(grid[0])} >= "
+                         f"{plain(z.min() * grid[0] ** alpha)}")
 
 
 @dataclass(frozen=True, eq=False)

@@ -31,7 +31,7 @@ from vfi.family.spec import (
     as_transition,
     read_only,
 )
-from vfi.validation import as_count, as_grid, as_positive, as_unit_interval
+from vfi.validation import as_count, as_grid, as_positive, as_unit_interval, plain
 
 __all__ = ["OptimalSavings", "quantecon"]
 
@@ -94,8 +94,8 @@ class OptimalSavings(GridModel):
         resources = read_only(R * grid[:, None] + y[None, :])
         if not np.all(resources[0] > grid[0]):
             raise ValueError("grid, R and y must leave every state a feasible choice: "
-                             f"R * grid[0] + min(y) > grid[0], got {resources[0].min()!r} "
-                             f"<= {grid[0]!r}")
+                             f"R * grid[0] + min(y) > grid[0], got "
+                             f"{plain(resources[0].min())} <= {plain(grid[0])}")
         self._freeze(R=R, beta=beta, gamma=gamma, grid=grid, y=y, P=P, resources=resources)
 
     @property
