@@ -1,62 +1,168 @@
 #!/usr/bin/env bash
-# A bounded mutation run of the kernels with cosmic-ray (not in CI; see issue 23).
+# The mutation check of the kernels and the decision rule (issue 32; not in CI: an hour or
+# more on two cores). `make mutation` runs it; the report is tools/mutation-report.md
+# (and .json, merged per module, so modules can be run one at a time).
 #
-#   tools/mutation.sh                 # the default functions below, the fast selection
-#   FUNCTIONS="vfi/solvers.py:solve_fixed_point" tools/mutation.sh
+#   tools/mutation.sh                                   # every module, every mutant
+#   SAMPLE=80 tools/mutation.sh                         # a seeded sample per module
+#   MODULES=vfi/solvers.py JOBS=2 tools/mutation.sh     # one module, two workers
+#   FUNCTIONS="vfi/solvers.py:solve_fixed_point" MODULES=vfi/solvers.py tools/mutation.sh
 #
-# cosmic-ray mutates files in place, so the run works on a copy of vfi/ and tests/ in
-# $WORK (default /tmp/vfi-mutation), imported through PYTHONPATH, never on this checkout.
-# Numba recompiles per mutant (the compile cache is keyed on the package's source), so the
-# run is bounded: only the functions in FUNCTIONS are mutated, only the operators that
-# change a kernel's decisions or arithmetic, and each mutant runs a fast pytest selection
-# (-x: a killed mutant stops at its first failure) with its own cache folder in $WORK.
-# Needs: pip install cosmic-ray (into .venv). Report: cr-report $WORK/session.sqlite.
-#   EXCLUDE=', "core/ReplaceBinaryOperator_.*"' tools/mutation.sh   # fewer operators
+# How it stays bounded:
+# * The snapshot: `git archive` of HEAD (REV) into $WORK/tree; cosmic-ray mutates that copy
+#   in place, never this checkout. $WORK/pristine keeps the unmutated modules.
+# * No compiling: mutants run with NUMBA_DISABLE_JIT=1, so the njit kernels run as their
+#   Python source and a mutant costs no compile. The survivors only are run again compiled
+#   (tools/mutation_report.py compiled, COMPILED=0 to skip): a mutant the compiled run kills
+#   is a difference between the kernels and their source that the Python run cannot see.
+# * The tests of each mutant from coverage, not by hand: one coverage pass of the test pool
+#   (tools/mutation_plugin.py records each test's node id as its coverage context, its
+#   duration and outcome, and stops a test past TEST_LIMIT seconds); a mutant runs the tests
+#   that execute its statement, fastest first, up to BUDGET seconds of measured time, -x.
+#   The pass is kept in $WORK/coverage-<commit> and reused for the same commit.
+# * A time limit per mutant (TIMEOUT seconds; a mutant past it is killed: a hang).
+# * JOBS workers: 1 runs cosmic-ray's local distributor; more run that many cosmic-ray
+#   http-workers, each in its own copy of the snapshot (the machine's cores: JOBS=$(nproc)).
+# * SAMPLE=N: per module N mutants, one of every function first, then uniform (SEED).
+# The test pool: the library's tests (tests/test_*.py) for vfi/, and the tracker's test
+# files that import the module for vfi_bench/, less the tests KEYWORDS deselects (default
+# the JAX variants: XLA compiles cost minutes under coverage and JAX code runs none of
+# these modules; EXAMPLES Hypothesis examples per property test, the profile "mutation"). Operators that only break types or code
+# that is not a kernel decision are left out (EXCLUDE adds more, as a TOML list tail).
 set -euo pipefail
-EXCLUDE=${EXCLUDE:-}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PY=${PY:-$ROOT/.venv/bin/python}
 BIN=$(dirname "$PY")
 WORK=${WORK:-/tmp/vfi-mutation}
-TIMEOUT=${TIMEOUT:-240}
-FUNCTIONS=${FUNCTIONS:-"vfi/cake/numba.py:_step_concave_table vfi/cake/numba.py:_iterate_loops
-vfi/family/numba.py:first_max vfi/family/numba.py:_scan_column
-vfi/family/numba.py:_envelope_scan_column vfi/family/numba.py:divide
-vfi/cake/maxplus.py:_bands vfi/solvers.py:solve_fixed_point vfi/solvers.py:macqueen_porteus
-vfi/solvers.py:span_midpoint vfi/solvers.py:result"}
-# The fast selection: the exact-tie, stopping and max-plus tests on the numba variants.
-SELECTION=${SELECTION:-"tests/test_ties.py tests/test_stopping.py tests/test_maxplus.py"}
-KEYWORDS=${KEYWORDS:-"(numba-loops or numba-monotone or numba-concave or numba-maxplus or numba-brute or issue or exact or agrees_with_brute or engines) and not parallel and not jax"}
+REV=${REV:-HEAD}
+JOBS=${JOBS:-1}
+SAMPLE=${SAMPLE:-0}
+SEED=${SEED:-0}
+TIMEOUT=${TIMEOUT:-180}
+TEST_LIMIT=${TEST_LIMIT:-5}
+KEYWORDS=${KEYWORDS:-"not jax"}
+BUDGET=${BUDGET:-30}
+EXAMPLES=${EXAMPLES:-10}
+COMPILED=${COMPILED:-1}
+COMPILED_TIMEOUT=${COMPILED_TIMEOUT:-900}
+FUNCTIONS=${FUNCTIONS:-}
+EXCLUDE=${EXCLUDE:-}
+NICE=${NICE:-10}
+REPORT=${REPORT:-$ROOT/tools/mutation-report}
+MODULES=${MODULES:-"vfi/solvers.py vfi/cake/numba.py vfi/cake/maxplus.py vfi/family/numba.py
+vfi_bench/asvkit/stats.py"}
+export HYPOTHESIS_PROFILE=mutation MUTATION_EXAMPLES=$EXAMPLES PYTHONDONTWRITEBYTECODE=1
 
-rm -rf "$WORK"
+COMMIT=$(git -C "$ROOT" rev-parse --short "$REV")
 mkdir -p "$WORK"
-cp -r "$ROOT/vfi" "$ROOT/tests" "$ROOT/pyproject.toml" "$WORK/"
-cd "$WORK"
-cat > run_tests.sh <<SH
-cd "$WORK"
-export PYTHONPATH="$WORK" VFI_CACHE_DIR="$WORK/.cache" HYPOTHESIS_PROFILE=dev
-exec "$PY" -m pytest -x -q -p no:cacheprovider $SELECTION -k "$KEYWORDS"
-SH
-cat > mutation.toml <<TOML
+WORK=$(cd "$WORK" && pwd)
+rm -rf "$WORK/tree" "$WORK/pristine" "$WORK"/worker-* "$WORK/jit"
+mkdir -p "$WORK/tree"
+git -C "$ROOT" archive "$REV" vfi vfi_bench tests pyproject.toml | tar -x -C "$WORK/tree"
+cp -r "$WORK/tree" "$WORK/pristine"
+TREE=$WORK/tree
+export PYTHONPATH="$TREE:$ROOT/tools" VFI_CACHE_DIR="$WORK/.cache"
+log() { echo "mutation: $(date -u +%H:%M:%S) $*"; }
+
+# ---- the coverage pass (once per commit) -------------------------------------------
+pool=()
+include=()
+for module in $MODULES; do
+  include+=("$module")
+  case $module in
+    vfi/*) for f in "$TREE"/tests/test_*.py; do pool+=("tests/${f##*/}"); done ;;
+    *) name=$(basename "$module" .py)
+       for f in "$TREE"/tests/tracker/test_*.py; do
+         if grep -qE "import .*\b$name\b|\.$name import|\.$name\b" "$f"; then
+           pool+=("tests/tracker/${f##*/}")
+         fi
+       done ;;
+  esac
+done
+mapfile -t pool < <(printf '%s\n' "${pool[@]}" | sort -u)
+COV=$WORK/coverage-$COMMIT-$(echo "${include[*]}" | cksum | cut -d' ' -f1)
+if [[ ! -f $COV/done || $(cat "$COV/done") != "${include[*]}" ]]; then
+  log "coverage pass over ${#pool[@]} test files (each test at most ${TEST_LIMIT} s)"
+  rm -rf "$COV" && mkdir -p "$COV"
+  start=$SECONDS
+  (cd "$TREE" && NUMBA_DISABLE_JIT=1 MUTATION_TEST_LIMIT=$TEST_LIMIT \
+    MUTATION_TESTS_JSON="$COV/tests.json" nice -n "$NICE" "$PY" -m coverage run \
+    --data-file="$COV/.coverage" --include="$(IFS=,; echo "${include[*]}")" \
+    -m pytest -q -p no:cacheprovider -p mutation_plugin -k "$KEYWORDS" "${pool[@]}" > "$COV/pytest.log" 2>&1) || true
+  echo "$((SECONDS - start))" > "$COV/seconds"
+  echo "${include[*]}" > "$COV/done"
+  log "coverage pass: $(cat "$COV/seconds") s; $(tail -n 1 "$COV/pytest.log")"
+fi
+
+# ---- the workers --------------------------------------------------------------------
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT
+DISTRIBUTOR='name = "local"'
+if (( JOBS > 1 )); then
+  urls=()
+  for ((w = 1; w <= JOBS; w++)); do
+    port=$((9870 + w))
+    cp -r "$WORK/pristine" "$WORK/worker-$w"
+    (cd "$WORK/worker-$w" && exec nice -n "$NICE" "$BIN/cosmic-ray" http-worker \
+      --port "$port" > "$WORK/worker-$w.log" 2>&1) &
+    pids+=($!)
+    urls+=("'http://localhost:$port'")
+  done
+  DISTRIBUTOR="name = \"http\"
+[cosmic-ray.distributor.http]
+worker-urls = [$(IFS=,; echo "${urls[*]}")]"
+  sleep 3
+fi
+
+# ---- one session per module ---------------------------------------------------------
+for module in $MODULES; do
+  slug=$(echo "$module" | tr '/.' '__')
+  session=$WORK/$slug.sqlite
+  rm -f "$session" "$WORK/$slug.compiled.json"
+  cat > "$WORK/$slug.toml" <<TOML
 [cosmic-ray]
-module-path = ["vfi/family/numba.py", "vfi/cake/numba.py", "vfi/cake/maxplus.py",
-               "vfi/solvers.py"]
+module-path = "$module"
 timeout = $TIMEOUT
 excluded-modules = []
-test-command = "bash $WORK/run_tests.sh"
+test-command = "nice -n $NICE $PY $ROOT/tools/mutation_runner.py $WORK/$slug.selection.json $WORK/pristine"
 
 [cosmic-ray.distributor]
-name = "local"
+$DISTRIBUTOR
 
 [cosmic-ray.filters.operators-filter]
-# decorators (njit), exceptions and string/keyword rewrites change no kernel decision
+# njit decorators (removing one changes only the speed), exception types, and operators
+# that only turn numbers into type errors (bitwise, shifts, @, the unary ~)
 exclude-operators = ["core/RemoveDecorator", "core/ExceptionReplacer",
                      "core/ReplaceBinaryOperator_.*_(BitAnd|BitOr|BitXor|LShift|RShift|Pow|MatMult)",
                      "core/ReplaceUnaryOperator_.*_(Invert)"$EXCLUDE]
 TOML
-"$BIN/cosmic-ray" init mutation.toml session.sqlite
-"$BIN/cr-filter-operators" session.sqlite mutation.toml
-# shellcheck disable=SC2086
-"$PY" "$ROOT/tools/mutation_filter.py" session.sqlite $FUNCTIONS
-"$BIN/cosmic-ray" exec mutation.toml session.sqlite
-"$BIN/cr-report" --show-pending session.sqlite | tail -n 40
+  start=$SECONDS
+  (cd "$TREE" && "$BIN/cosmic-ray" init "$WORK/$slug.toml" "$session" \
+     && "$BIN/cr-filter-operators" "$session" "$WORK/$slug.toml")
+  # shellcheck disable=SC2086
+  (cd "$TREE" && "$PY" "$ROOT/tools/mutation_filter.py" "$session" --tree "$TREE" \
+     --sample "$SAMPLE" --seed "$SEED" --summary "$WORK/$slug.summary.json" \
+     --coverage "$COV/.coverage" --tests "$COV/tests.json" --budget "$BUDGET" \
+     --selection "$WORK/$slug.selection.json" --modules "$module" \
+     ${FUNCTIONS:+--functions $FUNCTIONS})
+  log "$module: exec"
+  (cd "$TREE" && "$BIN/cosmic-ray" exec "$WORK/$slug.toml" "$session")
+  exec_seconds=$((SECONDS - start))
+  if [[ $COMPILED == 1 ]]; then
+    rm -rf "$WORK/jit" && cp -r "$WORK/pristine" "$WORK/jit"
+    log "$module: compiled re-run of the survivors"
+    (cd "$WORK/jit" && VFI_CACHE_DIR="$WORK/jit/.cache" PYTHONPATH="$WORK/jit:$ROOT/tools" \
+      nice -n "$NICE" "$PY" "$ROOT/tools/mutation_report.py" compiled "$session" \
+      --tree "$WORK/jit" --pristine "$WORK/pristine" --selection "$WORK/$slug.selection.json" \
+      --timeout "$COMPILED_TIMEOUT" --out "$WORK/$slug.compiled.json")
+  fi
+  seconds=$((SECONDS - start))
+  "$PY" "$ROOT/tools/mutation_report.py" report "$session" --module "$module" --tree "$TREE" \
+    --summary "$WORK/$slug.summary.json" --compiled "$WORK/$slug.compiled.json" \
+    --seconds "$seconds" --equivalent "$ROOT/tools/mutation-equivalent.json" \
+    --json "$REPORT.json" --md "$REPORT.md" --commit "$COMMIT" \
+    --date "$(date -u +%Y-%m-%d)" \
+    --note "JOBS=$JOBS SAMPLE=$SAMPLE SEED=$SEED TIMEOUT=$TIMEOUT BUDGET=$BUDGET EXAMPLES=$EXAMPLES; uncompiled run ${exec_seconds} s, with the compiled re-run ${seconds} s; coverage pass $(cat "$COV/seconds") s (shared by the modules)"
+done
+log "report: $REPORT.md"

@@ -1,0 +1,221 @@
+"""The compiled re-run of the survivors, and the report (tools/mutation.sh).
+
+    python mutation_report.py compiled SESSION --tree DIR --pristine DIR --selection S.json \\
+        --timeout SECONDS --out compiled.json
+    python mutation_report.py report SESSION --module PATH --summary summary.json \\
+        [--compiled compiled.json] --seconds T --equivalent tools/mutation-equivalent.json \\
+        --json tools/mutation-report.json --md tools/mutation-report.md [--note TEXT]
+
+``compiled``: every survivor of the uncompiled run that some test executes is applied to
+the tree (a copy of the snapshot, not the checkout) and its tests run again with Numba
+compiling (``mutation_runner.py --jit``); the file is restored from the pristine copy after.
+A survivor the compiled run kills is a difference between the compiled kernels and their
+Python source that the uncompiled run cannot see; it is reported as killed (compiled).
+
+``report``: one module's counts go into the JSON report (other modules' entries are kept,
+so modules can be run separately), and the Markdown report is written from the JSON.
+A survivor is *equivalent* when ``--equivalent`` lists it (module, operator, the line's
+text and the column, and the reason): it cannot change what any caller observes.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from cosmic_ray.mutating import apply_mutation
+from cosmic_ray.work_db import WorkDB, use_db
+from cosmic_ray.work_item import TestOutcome, WorkerOutcome
+
+HERE = Path(__file__).resolve().parent
+
+
+def outcomes(session: str):
+    """(work item, result) of every item that ran (skipped ones left out)."""
+    with use_db(session, WorkDB.Mode.open) as db:
+        for item, result in db.completed_work_items:
+            if result.worker_outcome == WorkerOutcome.SKIPPED:
+                continue
+            yield item, result
+
+
+def untested(result) -> bool:
+    return "no test executes this line" in (result.output or "")
+
+
+def compiled(args) -> int:
+    tree, pristine = Path(args.tree), Path(args.pristine)
+    done = json.loads(Path(args.out).read_text()) if Path(args.out).exists() else {}
+    for item, result in list(outcomes(args.session)):
+        if result.test_outcome != TestOutcome.SURVIVED or untested(result):
+            continue
+        if item.job_id in done:
+            continue
+        mutation = item.mutations[0]
+        module = str(mutation.module_path)
+        apply_mutation(tree / module, mutation.operator_name, mutation.occurrence)
+        start = time.perf_counter()
+        try:
+            proc = subprocess.run(
+                [sys.executable, str(HERE / "mutation_runner.py"), args.selection,
+                 str(pristine), "--jit"], cwd=tree, capture_output=True, text=True,
+                timeout=args.timeout)
+            status, output = proc.returncode, proc.stdout[-2000:]
+        except subprocess.TimeoutExpired:
+            status, output = "timeout", ""
+        finally:
+            shutil.copyfile(pristine / module, tree / module)
+        done[item.job_id] = {"status": status, "seconds": round(time.perf_counter() - start, 1),
+                             "output": output}
+        print(f"compiled: {module}:{mutation.start_pos[0]} {mutation.operator_name} "
+              f"-> {'survived' if status == 0 else 'killed'} ({status})", flush=True)
+        Path(args.out).write_text(json.dumps(done, indent=1))
+    if not Path(args.out).exists():
+        Path(args.out).write_text("{}")
+    return 0
+
+
+def equivalence_key(module, operator, line_text, column):
+    return (module, operator, line_text.strip(), int(column))
+
+
+def report(args) -> int:
+    tree = Path(args.tree)
+    equivalent = {}
+    if args.equivalent and Path(args.equivalent).exists():
+        for entry in json.loads(Path(args.equivalent).read_text()):
+            key = equivalence_key(entry["module"], entry["operator"], entry["line"],
+                                  entry["column"])
+            equivalent[key] = entry["reason"]
+    summary = json.loads(Path(args.summary).read_text()).get(args.module, {})
+    compiled_runs = (json.loads(Path(args.compiled).read_text())
+                     if args.compiled and Path(args.compiled).exists() else {})
+    lines = (tree / args.module).read_text().splitlines()
+    counts = {"killed": 0, "killed_timeout": 0, "killed_compiled": 0, "incompetent": 0,
+              "equivalent": 0, "survived": 0, "untested": 0}
+    survivors = []
+    run = 0
+    for item, result in outcomes(args.session):
+        mutation = item.mutations[0]
+        if str(mutation.module_path) != args.module:
+            continue
+        run += 1
+        row, col = mutation.start_pos
+        text = lines[row - 1] if row <= len(lines) else ""
+        if result.worker_outcome != WorkerOutcome.NORMAL:
+            counts["incompetent"] += 1  # the mutant could not be applied or run
+            continue
+        if result.test_outcome == TestOutcome.KILLED:
+            counts["killed_timeout" if result.output == "timeout" else "killed"] += 1
+            continue
+        if result.test_outcome == TestOutcome.INCOMPETENT:
+            counts["incompetent"] += 1
+            continue
+        jit = compiled_runs.get(item.job_id)
+        if jit is not None and jit["status"] != 0:
+            counts["killed_compiled"] += 1
+            continue
+        reason = equivalent.get(equivalence_key(args.module, mutation.operator_name, text,
+                                                col))
+        entry = {"line": row, "column": col, "operator": mutation.operator_name,
+                 "occurrence": mutation.occurrence, "function": mutation.definition_name,
+                 "source": text.strip()}
+        if reason:
+            counts["equivalent"] += 1
+            entry["equivalent"] = reason
+        else:
+            counts["survived"] += 1
+            if untested(result):
+                counts["untested"] += 1
+                entry["untested"] = True
+            entry["compiled"] = ("not run" if jit is None else "survived")
+        survivors.append(entry)
+    killed = counts["killed"] + counts["killed_timeout"] + counts["killed_compiled"]
+    live = run - counts["equivalent"] - counts["incompetent"]
+    entry = {"module": args.module, "mutants": summary.get("mutants", run), "run": run,
+             "sampled": run < summary.get("mutants", run),
+             "functions": len(summary.get("functions", [])),
+             "functions_run": len(summary.get("functions_run", [])),
+             **counts, "killed_total": killed,
+             "score": round(killed / live, 4) if live else None,
+             "seconds": round(args.seconds), "commit": args.commit, "date": args.date,
+             "note": args.note, "survivors": sorted(survivors, key=lambda s: s["line"])}
+    data = json.loads(Path(args.json).read_text()) if Path(args.json).exists() else {}
+    data.setdefault("modules", {})[args.module] = entry
+    Path(args.json).write_text(json.dumps(data, indent=1) + "\n")
+    Path(args.md).write_text(markdown(data))
+    print(f"report: {args.module}: {run} run, {killed} killed, {counts['equivalent']} "
+          f"equivalent, {counts['survived']} survived, score {entry['score']}")
+    return 0
+
+
+def markdown(data) -> str:
+    out = ["# Mutation report", "",
+           "Written by `make mutation` (tools/mutation.sh; tools/mutation_report.py writes "
+           "this file from mutation-report.json). Score = killed / (run - equivalent - "
+           "incompetent). *Run* < *mutants* means a seeded random sample (one mutant of "
+           "every function first, then uniform). Killed counts timeouts and the compiled "
+           "re-run of the survivors.", "",
+           "| module | mutants | run | killed | equivalent | survived | score | time | "
+           "commit |", "|---|---|---|---|---|---|---|---|---|"]
+    mods = data.get("modules", {})
+    for name, m in mods.items():
+        score = "-" if m["score"] is None else f"{100 * m['score']:.1f}%"
+        out.append(f"| `{name}` | {m['mutants']} | {m['run']} | {m['killed_total']} | "
+                   f"{m['equivalent']} | {m['survived']} | {score} | {m['seconds']} s | "
+                   f"{m['commit']} |")
+    for name, m in mods.items():
+        out += ["", f"## `{name}`", "",
+                f"{m['run']} of {m['mutants']} mutants run ({m['functions_run']} of "
+                f"{m['functions']} functions), {m['date']}: killed {m['killed']}, by "
+                f"timeout {m['killed_timeout']}, only by the compiled re-run "
+                f"{m['killed_compiled']}, incompetent {m['incompetent']}, equivalent "
+                f"{m['equivalent']}, survived {m['survived']} (of them executed by no "
+                f"test: {m['untested']})."]
+        if m.get("note"):
+            out += ["", m["note"]]
+        if m["survivors"]:
+            out += ["", "| line | operator | source | status |", "|---|---|---|---|"]
+            for s in m["survivors"]:
+                status = (f"equivalent: {s['equivalent']}" if "equivalent" in s else
+                          "survived" + (" (no test executes it)" if s.get("untested") else
+                                        f", compiled: {s['compiled']}"))
+                source = s["source"].replace("|", "\\|")
+                out.append(f"| {s['line']} | {s['operator'].replace('core/', '')} | "
+                           f"`{source}` | {status} |")
+    return "\n".join(out) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("compiled")
+    c.add_argument("session")
+    c.add_argument("--tree", required=True)
+    c.add_argument("--pristine", required=True)
+    c.add_argument("--selection", required=True)
+    c.add_argument("--timeout", type=float, default=900)
+    c.add_argument("--out", required=True)
+    r = sub.add_parser("report")
+    r.add_argument("session")
+    r.add_argument("--module", required=True)
+    r.add_argument("--tree", required=True)
+    r.add_argument("--summary", required=True)
+    r.add_argument("--compiled")
+    r.add_argument("--seconds", type=float, default=0)
+    r.add_argument("--equivalent")
+    r.add_argument("--json", required=True)
+    r.add_argument("--md", required=True)
+    r.add_argument("--commit", default="")
+    r.add_argument("--date", default="")
+    r.add_argument("--note", default="")
+    args = parser.parse_args(argv)
+    return compiled(args) if args.command == "compiled" else report(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
