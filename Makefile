@@ -31,11 +31,14 @@ test: $(STAMP) system-deps
 clean:
 	rm -rf $(VENV) .asv .hypothesis .pytest_cache
 
-# A bounded mutation run of the kernels (cosmic-ray on a copy; tools/mutation.sh says
-# what it mutates and how to widen it). Minutes to hours: not part of make test or CI.
+# The mutation check (issue 32): cosmic-ray on a snapshot of HEAD, the kernels uncompiled
+# (NUMBA_DISABLE_JIT=1), each mutant's tests from a coverage pass, the survivors re-run
+# compiled; report in tools/mutation-report.md. An hour or more: not part of make test or
+# CI. Options (tools/mutation.sh says more): JOBS=2 (workers; default 1), SAMPLE=N (a
+# seeded sample of N mutants per module), MODULES="vfi/solvers.py ...".
 .PHONY: mutation
 mutation: $(STAMP)
-	$(PY) -m pip install -q cosmic-ray
+	$(PY) -m pip install -q cosmic-ray coverage
 	PY=$(PY) bash tools/mutation.sh
 
 # ---- benchmarks (asv) -------------------------------------------------------
