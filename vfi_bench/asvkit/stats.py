@@ -419,8 +419,12 @@ DEFAULT_FLOOR = 1.03
 MIN_FLOOR = 1.01
 DEFAULT_MARGIN = 1.10
 MIN_UNITS = 3
-#: Confidence of the upper bound of the units' spread that the mde is computed from.
-SPREAD_CONFIDENCE = 0.9
+#: Confidence of the upper bound of the units' spread that the mde is computed from:
+#: process pairs' medians are near normal; pooled samples, even trimmed, keep heavier
+#: tails, so their spread is less certain than a chi-square says. Both are the smallest
+#: that give the mde its power in the simulated compares (:mod:`.simulate`).
+SPREAD_CONFIDENCE = 0.6
+POOLED_SPREAD_CONFIDENCE = 0.95
 #: Share of units cut from each end for pooled independent samples (``timeraw_``).
 POOLED_TRIM = 0.25
 #: se(median) / se(mean) of normal data, squared: the variance cost of a median.
@@ -649,15 +653,15 @@ def min_detectable_effect_of(se, units: int, level: float, confirm_units: int,
 
     :math:`\delta` the noncentrality at which the one-sided t test has that power, and
     :math:`\hat s = \text{se} \sqrt{\nu / \chi^2_{1-c,\, \nu}}` the upper
-    :data:`SPREAD_CONFIDENCE` bound of the standard error measured with :math:`n` =
-    ``units`` (:math:`\nu` degrees of freedom): with few units the spread itself is
-    uncertain. Vectorised over ``se``.
+    :data:`SPREAD_CONFIDENCE` bound (:data:`POOLED_SPREAD_CONFIDENCE` when ``trim``) of
+    the standard error measured with :math:`n` = ``units`` (:math:`\nu` degrees of
+    freedom): with few units the spread itself is uncertain. Vectorised over ``se``.
 
     Examples
     --------
     >>> se = 0.02 / math.sqrt(6)
     >>> round(float(min_detectable_effect_of(se, 6, 0.02, 6, 0.04)), 3)
-    1.096
+    1.083
     >>> float(min_detectable_effect_of(0.02 / math.sqrt(3), 3, 0.02, 3, 0.04)) > 1.2  # 2 df
     True
     """
@@ -665,7 +669,8 @@ def min_detectable_effect_of(se, units: int, level: float, confirm_units: int,
     dfs = {n: trimmed_count(n, trim) - 1 for n in (units, confirm_units)}
     if min(dfs.values()) < 1:
         raise ValueError(f"need at least 2 units per stage (got {units}, {confirm_units})")
-    upper = se * math.sqrt(dfs[units] / stats.chi2.ppf(1 - SPREAD_CONFIDENCE, dfs[units]))
+    confidence = POOLED_SPREAD_CONFIDENCE if trim else SPREAD_CONFIDENCE
+    upper = se * math.sqrt(dfs[units] / stats.chi2.ppf(1 - confidence, dfs[units]))
     per_stage = math.sqrt(power)
     need = max(_noncentrality(dfs[n], a, per_stage) * math.sqrt(units / n)
                for n, a in ((units, level), (confirm_units, confirm_level)))
@@ -761,17 +766,16 @@ def design(between: float, within: float, cost_ratio: float, target: float,
     (:mod:`.simulate`) lose power to stalls at :math:`J \le 4`. :math:`G` is then the
     fewest process pairs (at least :data:`MIN_UNITS`) whose
     :func:`min_detectable_effect_of`, at one look of level :attr:`Rule.stage_alpha` in
-    each stage, is at most ``target`` (with the spread's
-    upper bound on :math:`G - 1` degrees of freedom, as the compare will report it).
-    When no :math:`G` up to ``max_processes``
-    reaches it, the largest is returned with the mde it reaches.
+    each stage, is at most ``target`` (with the spread's upper bound on :math:`G - 1`
+    degrees of freedom, as the compare will report it). When no :math:`G` up to
+    ``max_processes`` reaches it, the largest is returned with the mde it reaches.
 
     Examples
     --------
     >>> d = design(between=0.03 ** 2, within=0.04 ** 2, cost_ratio=20, target=1.15,
     ...            rule=Rule(points=14))
     >>> d.pairs, d.processes, round(d.mde, 3)
-    (7, 6, 1.131)
+    (7, 5, 1.126)
     """
     for name, v in (("between", between), ("within", within)):
         if not (math.isfinite(v) and v >= 0):
