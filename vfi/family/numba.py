@@ -18,6 +18,8 @@ compiled with ``nogil=True``: threads may call them at once.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from vfi.compile_cache import njit
@@ -36,8 +38,9 @@ CONCAVE_SLACK = 16 * np.finfo(np.float64).eps
 ENVELOPE_FRACTION = 8
 
 #: Algorithms of :func:`step`: every choice; the monotone scan (guided where w is not
-#: concave); divide and conquer on the monotone policy alone.
-BRUTE, MONOTONE, DIVIDE = 0, 1, 2
+#: concave; log-free for a log utility); divide and conquer on the monotone policy alone;
+#: the monotone scan with a logarithm per comparison (the log-free scan's reference).
+BRUTE, MONOTONE, DIVIDE, MONOTONE_LOGS = 0, 1, 2, 3
 
 
 @njit
@@ -167,6 +170,127 @@ def _scan_column(k, r, w, s, kind, param, out, pol):
         pol[i, s] = j
 
 
+# --- the log-free scan of a log utility ----------------------------------------------------
+#
+# With u = param log c the scan's question, is u(c_{j+1}) + w_{j+1} > u(c_j) + w_j, is
+# c_{j+1} > c_j E_j with E_j = exp((w_j - w_{j+1}) / param), which depends on the
+# continuation alone: E is computed once per column (a polynomial exp that vectorises)
+# and the scan multiplies. The float64 objectives the log test compares carry rounding,
+# so near a tie the two tests can disagree; there (a guard band around E) the scan takes
+# the log test, and its decisions are the log scan's, one by one.
+
+_EPS = np.finfo(np.float64).eps
+_LOG2E = 1.4426950408889634
+#: ln 2 in two parts (Cody and Waite): n * _LN2_HI is exact for |n| < 2^11.
+_LN2_HI, _LN2_LO = 6.93147180369123816490e-01, 1.90821492927058770002e-10
+#: 1/13!, 1/12!, ..., 1/1!, 1/0!: Horner's order.
+_EXP_TAYLOR = tuple(1.0 / math.factorial(d) for d in range(13, -1, -1))
+#: |x| beyond which exp(x) is not computed: E is then only a one-sided bound.
+EXP_CAP = 700.0
+#: Relative error of :func:`exp_poly` (|x| <= EXP_CAP), with a margin: measured below 2.
+EXP_ERROR_EPS = 4.0
+#: c below this takes the log test: the log's rounding, eps |log c|, grows as c -> 0.
+LOG_FREE_MIN_C = 2.0 ** -10
+#: The guard band, in multiples of the worst-case rounding it covers (0: no guard).
+GUARD = 2.0
+
+
+@njit(inline="always")
+def exp_poly(x):
+    """exp(x) for |x| <= EXP_CAP, within EXP_ERROR_EPS eps: x = n ln 2 + t, |t| <= ln 2 / 2,
+    a degree-13 Taylor polynomial of exp(t) (its remainder < eps / 50), times 2^n built
+    from the exponent bits. Branch-free, so a loop of it vectorises."""
+    n = np.floor(x * _LOG2E + 0.5)
+    t = (x - n * _LN2_HI) - n * _LN2_LO
+    p = _EXP_TAYLOR[0]
+    for d in range(1, 14):
+        p = p * t + _EXP_TAYLOR[d]
+    return p, np.int64(n)
+
+
+@njit
+def exp_array(x, out):
+    """out = exp(x) elementwise (|x| <= EXP_CAP), by :func:`exp_poly`."""
+    bits = np.empty(x.size, dtype=np.int64)
+    for j in range(x.size):
+        out[j], power = exp_poly(x[j])
+        bits[j] = (power + 1023) << 52
+    scale = bits.view(np.float64)
+    for j in range(x.size):
+        out[j] *= scale[j]
+
+
+@njit
+def exp_bounds(k, r, w, s, param, guard, e_hi, e_lo):
+    """Bounds of E_j = exp((w_j - w_{j+1}) / param), j < n - 1, widened by the guard band:
+    c_{j+1} > c_j e_hi[j] proves the log test moves on, c_{j+1} <= c_j e_lo[j] that it
+    stops, for every c_j, c_{j+1} in [LOG_FREE_MIN_C, r[n-1, s] - k[0]].
+
+    The band covers, in eps: the rounding of each objective u(c) + w (2.5 (|log c| +
+    |w| / param) each), the rounding of x_j (2 |x_j|), the exp's error and the products
+    (EXP_ERROR_EPS + 4); ``guard`` multiplies it (0 disables the guard).
+    """
+    n = k.size
+    if n < 2:
+        return
+    inv_param = 1.0 / param
+    log_c = max(abs(np.log(LOG_FREE_MIN_C)), abs(np.log(max(r[n - 1, s] - k[0], 1e-300))))
+    fixed = 5.0 * log_c + EXP_ERROR_EPS + 4.0
+    x = np.empty(n - 1)
+    for j in range(n - 1):
+        x[j] = min(max((w[j] - w[j + 1]) * inv_param, -EXP_CAP), EXP_CAP)
+    exp_array(x, e_hi)
+    for j in range(n - 1):
+        scale = 2.5 * (abs(w[j]) + abs(w[j + 1])) * inv_param + 2.0 * abs(x[j]) + fixed
+        band = guard * _EPS * scale
+        e = e_hi[j]
+        e_lo[j] = 0.0 if x[j] <= -EXP_CAP else e * (1.0 - band)
+        e_hi[j] = np.inf if x[j] >= EXP_CAP else e * (1.0 + band)
+
+
+@njit
+def _log_test_moves(ri, k, w, j, param):
+    """The log scan's test: does choice j + 1 beat choice j (u = param log c)?"""
+    here = param * np.log(ri - k[j]) + w[j]
+    return not param * np.log(ri - k[j + 1]) + w[j + 1] <= here  # NaN moves, as there
+
+
+@njit
+def log_free_scan_column(k, r, w, s, param, out, pol, guard):
+    """:func:`_scan_column` for u = param log c without a logarithm per comparison: the
+    same decisions (the log test inside the guard band), then one log per state for the
+    chosen value, the same float64 number as the log scan's. Returns how many comparisons
+    took the log test."""
+    n = k.size
+    e_hi, e_lo = np.empty(max(n - 1, 1)), np.empty(max(n - 1, 1))
+    exp_bounds(k, r, w, s, param, guard, e_hi, e_lo)
+    chosen = np.empty(n)
+    log_tests = 0
+    j = 0
+    for i in range(n):
+        ri = r[i, s]
+        c = ri - k[j]
+        while j + 1 < n:
+            c_next = ri - k[j + 1]
+            if c_next >= LOG_FREE_MIN_C and c_next > c * e_hi[j]:
+                pass  # surely better
+            elif c_next >= LOG_FREE_MIN_C and c_next <= c * e_lo[j]:
+                break  # surely not
+            elif not c_next > 0.0:
+                break  # infeasible
+            else:  # in the band, or c small: the log test decides
+                log_tests += 1
+                if not _log_test_moves(ri, k, w, j, param):
+                    break
+            c = c_next
+            j += 1
+        chosen[i] = c
+        pol[i, s] = j
+    for i in range(n):
+        out[i, s] = param * np.log(chosen[i]) + w[pol[i, s]]
+    return log_tests
+
+
 @njit
 def upper_envelope(k, w, hat):
     """hat >= w: the least concave majorant of the points (k_j, w_j).
@@ -243,7 +367,10 @@ def step(k, r, P, beta, kind, param, v, out, pol, w, hat, algorithm):
         elif algorithm == DIVIDE:
             divide(k, r, ws, s, kind, param, out, pol, 0, n - 1, 0, n - 1)
         elif is_concave(k, ws, CONCAVE_SLACK * max(1.0, max_abs(ws))):
-            _scan_column(k, r, ws, s, kind, param, out, pol)
+            if kind == family_spec.LOG and algorithm == MONOTONE:
+                log_free_scan_column(k, r, ws, s, param, out, pol, GUARD)
+            else:
+                _scan_column(k, r, ws, s, kind, param, out, pol)
         elif upper_envelope(k, ws, hat) * ENVELOPE_FRACTION <= n:
             _envelope_scan_column(k, r, ws, s, hat, kind, param, out, pol)
         else:
