@@ -64,17 +64,20 @@ class Case:
     records: list | None  # written to --out, or nothing written
     variables: dict
     job_fails: bool
+    venv_fails: bool = False  # make venv fails (pip could not install), no compare runs
 
 
 CASES = {
     "same": Case(0, SAME, {}, job_fails=False),
     "regressed": Case(1, REGRESSED, {}, job_fails=True),
     "could not run, no compare.json": Case(2, None, {}, job_fails=True),
+    "no venv, no compare": Case(2, None, {}, job_fails=True, venv_fails=True),
     "inconclusive, gate off": Case(3, INCONCLUSIVE, {}, job_fails=False),
     "inconclusive, gate on": Case(3, INCONCLUSIVE,
                                   {"COMPARE_FAIL_ON_INCONCLUSIVE": "true"}, job_fails=True),
 }
 
+VENV_FAILS = "echo 'fake make: pip could not install' >&2; exit 2"
 FAKE_COMPARE = """\
 import argparse, json, sys
 from pathlib import Path
@@ -116,9 +119,10 @@ class Job:
 def make_fakes(tmp_path, case: Case) -> tuple[Path, Path]:
     """A folder to put first on PATH, and the file the fake compare's arguments go to.
 
-    Its ``make`` builds ``.venv`` as a wrapper of this interpreter that runs
-    ``-m vfi_bench compare`` as the fake; ``make compare`` then runs the real Makefile's
-    goal (``STAMP=``: the venv is there), so the Makefile's own command reaches the fake.
+    Its ``make venv`` builds ``.venv`` as a wrapper of this interpreter that runs
+    ``-m vfi_bench compare`` as the fake (or fails, as when pip cannot install);
+    ``make compare`` does the same, then runs the real Makefile's goal (``STAMP=``: the
+    venv is there), so the Makefile's own command reaches the fake.
     """
     fakes = tmp_path / "fakes"
     fakes.mkdir()
@@ -133,11 +137,12 @@ def make_fakes(tmp_path, case: Case) -> tuple[Path, Path]:
         fi
         exec {sys.executable} "$@"
         """)
+    venv = VENV_FAILS if case.venv_fails else (f"mkdir -p .venv/bin && "
+                                                f"cp {fakes / 'python'} .venv/bin/python")
     write_script(fakes / "make", f"""\
-        mkdir -p .venv/bin && cp {fakes / "python"} .venv/bin/python
         case "$1" in
-          venv) ;;
-          compare) exec {shutil.which("make")} "$@" STAMP= ;;
+          venv) {venv} ;;
+          compare) {venv} && exec {shutil.which("make")} "$@" STAMP= ;;
           *) echo "fake make: no goal $1" >&2; exit 2 ;;
         esac
         """)
@@ -247,7 +252,7 @@ def in_table(record: dict, text: str) -> bool:
 def problems(job: Job, case: Case) -> list[str]:
     """What the workflow got wrong in ``job``: empty when it did what it documents."""
     found = []
-    expected = job.shas | {"out": "compare.json"}
+    expected = {} if case.venv_fails else job.shas | {"out": "compare.json"}
     if job.calls != expected:
         found.append(f"the compare got {job.calls}, not {expected}")
     for step in job.steps:
@@ -261,7 +266,8 @@ def problems(job: Job, case: Case) -> list[str]:
         found.append("the table step did not run")
     if case.records is not None and not all(in_table(r, job.summary) for r in case.records):
         found.append(f"the summary lacks the table:\n{job.summary}")
-    if case.records is None and "the fake writes no records" not in job.summary:
+    log_tail = "pip could not install" if case.venv_fails else "the fake writes no records"
+    if case.records is None and log_tail not in job.summary:
         found.append(f"the summary lacks the log's tail:\n{job.summary}")
     wanted = {"compare.json": case.records is not None, "compare-table.txt": True,
               "compare-log.txt": True}
