@@ -4,7 +4,10 @@ The test builds its own small report in a temporary directory (``asv run --quick
 ``bench_cake.NotebookCase.time_iterate`` in this interpreter, then ``asv publish``), so it
 does not depend on a previous ``make bench``. It serves the report with ``http.server``
 and checks, in Chromium driven by selenium: no SEVERE console errors, the benchmark
-list shows the bench_cake benchmarks, and a benchmark's graph draws a flot canvas.
+list shows the bench_cake benchmarks, a benchmark's graph draws a flot canvas with its
+legend in a band of its own (clear of the plot and the overview), the grid's thumbnail
+of one commit draws its point and says why there is no line, the Regressions page says
+how many commits it looked at, and the front page where your column is.
 A screenshot goes to ``<html_dir>/report-screenshot.png`` and, when ``VFI_SCREENSHOT_DIR``
 is set, is copied there too.
 
@@ -33,6 +36,7 @@ from pathlib import Path
 
 import pytest
 
+from vfi_bench.asvkit import publish
 from vfi_bench.asvkit import vendor as report_vendor
 
 REPO = Path(__file__).resolve().parents[2]
@@ -112,9 +116,13 @@ def report(tmp_path_factory):
     if shutil.which("npm") is None and not (report_vendor.default_cache()).is_dir():
         _missing("npm is needed once to fetch the report's libraries")
     _run([sys.executable, "-m", "vfi_bench", "vendor", str(html)], timeout=600)
+    # What make bench's publish does to asv's pages (vfi_bench.runner.cmd_publish).
+    publish.patch_graph_page(html)
+    publish.summaries_of(html, MACHINE)
+    publish.note_regressions(html, MACHINE)
     _run([sys.executable, "-m", "vfi_bench", "frontpage", "--commit", head, "--machine",
-          MACHINE, "--results", str(root / "results"), "--html", str(html)], cwd=root,
-         timeout=300)
+          MACHINE, "--results", str(root / "results"), "--html", str(html),
+          "--compare", str(root / "no-compare")], cwd=REPO, timeout=300)
     return html
 
 
@@ -229,3 +237,70 @@ def test_front_page_is_linked_and_shows_the_notebook_table(driver, server):
     assert GRAPH_VARIANT in cells and "1.00x" in cells  # numba-masked against itself
     assert driver.find_element(By.CSS_SELECTOR, 'a[href="index.html"]').is_displayed()
     assert not _severe(driver), _severe(driver)
+
+
+def _painted(driver, canvas) -> int:
+    return driver.execute_script(
+        "const c = arguments[0]; const d = c.getContext('2d')"
+        ".getImageData(0, 0, c.width, c.height).data; let n = 0;"
+        "for (let i = 3; i < d.length; i += 4) { if (d[i] > 0) n++; } return n;", canvas)
+
+
+def test_a_thumbnail_of_one_commit_draws_its_point_and_says_so(driver, server):
+    from selenium.webdriver.common.by import By
+
+    driver.get(f"{server}/index.html")
+    plot = f"[id='summarygrid-{BENCH}']"
+    note = _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, f"{plot} .vfi-one-commit")
+                 or None, f"the one-commit note in the thumbnail of {BENCH}")[0]
+    assert note.text == "one commit so far: make bench-history draws the trend"
+    assert note.is_displayed()
+    canvas = driver.find_element(By.CSS_SELECTOR, f"{plot} canvas.flot-base")
+    assert _painted(driver, canvas) > 0  # the marker (a line needs two points)
+    assert not _severe(driver), _severe(driver)
+
+
+def test_the_regressions_page_says_how_many_commits_it_looked_at(driver, server):
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+
+    def shown_note(d):  # the page draws its table twice (loading, then loaded): re-find
+        try:
+            notes = [e.text for e in d.find_elements(By.ID, "vfi-regressions-note")
+                     if e.is_displayed()]
+        except StaleElementReferenceException:
+            return None
+        return notes[0] if notes else None
+
+    driver.get(f"{server}/index.html#regressions")
+    note = _wait(driver, shown_note, "the note on the Regressions page")
+    assert f"1 commit of {MACHINE}'s history" in note and "lists 0 steps" in note, note
+
+
+def test_the_graph_legend_is_readable_and_clear_of_plot_and_overview(driver, server):
+    from selenium.webdriver.common.by import By
+
+    driver.get(f"{server}/index.html#{BENCH}")
+    legend = _wait(driver, lambda d: next((e for e in d.find_elements(By.ID, "vfi-legend")
+                                           if e.find_elements(By.CSS_SELECTOR,
+                                                              "td.legendLabel")), None),
+                   "the graph's legend box with its labels")
+    box = legend.rect
+    plot = driver.find_element(By.ID, "main-graph").rect
+    overview = driver.find_element(By.ID, "overview").rect
+    assert box["y"] >= plot["y"] + plot["height"] - 1, (box, plot)
+    assert box["y"] + box["height"] <= overview["y"] + 1, (box, overview)
+    labels = legend.find_elements(By.CSS_SELECTOR, "td.legendLabel")
+    assert labels and all(label.is_displayed() for label in labels)
+    size = driver.execute_script(
+        "return parseFloat(getComputedStyle(arguments[0]).fontSize);", labels[0])
+    assert size >= 12, f"legend labels at {size}px"
+
+
+def test_the_front_page_says_where_your_column_is(driver, server):
+    from selenium.webdriver.common.by import By
+
+    driver.get(f"{server}/vfi.html")
+    lead = driver.find_element(By.CSS_SELECTOR, "p.status").text
+    assert lead.startswith(f"{MACHINE}'s column is at "), lead
+    assert "HEAD" in lead and " run " in lead, lead
