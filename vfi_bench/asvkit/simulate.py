@@ -128,16 +128,28 @@ def run_compares(noise: Noise, procedure: Procedure, shifts: Sequence[float],
                  compares: int, seed: int, floor: float = stats.DEFAULT_FLOOR,
                  rule: stats.Rule | None = None, spend: bool = True) -> Compares:
     """``compares`` simulated compares of the points whose true log ratios are
-    ``shifts``, decided by the whole procedure (looks, extra process pairs,
-    confirmation). ``spend=False`` tests every look at the whole stage level instead
-    (optional stopping, as the rule before did): only to show what the spending buys."""
+    ``shifts``, decided by the whole procedure (:func:`decide_compares`). ``spend=False``
+    tests every look at the whole stage level instead (optional stopping, as the rule
+    before did): only to show what the spending buys."""
     shifts = np.asarray(shifts, dtype=float)
-    rule = rule or stats.Rule(points=shifts.size)
     rng = np.random.default_rng(seed)
     looks = procedure.looks
-    levels = looks.levels(rule.stage_alpha) if spend else [rule.stage_alpha] * looks.count
     units = draw_units(rng, noise, procedure, compares, shifts, looks.units(looks.count - 1))
-    code = np.full((compares, shifts.size), stats.INCONCLUSIVE)
+    fresh = draw_units(rng, noise, procedure, compares, shifts, procedure.confirm_units)
+    return decide_compares(units, fresh, procedure, floor, rule, spend)
+
+
+def decide_compares(units: np.ndarray, fresh: np.ndarray, procedure: Procedure,
+                    floor: float = stats.DEFAULT_FLOOR, rule: stats.Rule | None = None,
+                    spend: bool = True) -> Compares:
+    """The procedure on given unit values: ``units`` (compares, K, units at the last
+    look) for the first stage, of which look ``l`` sees the first
+    ``procedure.looks.units(l)``; ``fresh`` (compares, K, confirmation units) for the
+    confirmation, read only for the points flagged."""
+    rule = rule or stats.Rule(points=units.shape[1])
+    looks = procedure.looks
+    levels = looks.levels(rule.stage_alpha) if spend else [rule.stage_alpha] * looks.count
+    code = np.full(units.shape[:2], stats.INCONCLUSIVE)
     mde = np.full(code.shape, math.nan)
     taken = np.zeros(code.shape, dtype=int)
     pending = np.ones(code.shape, dtype=bool)
@@ -153,7 +165,6 @@ def run_compares(noise: Noise, procedure: Procedure, shifts: Sequence[float],
         taken = np.where(pending, look + 1, taken)
         pending &= now == stats.INCONCLUSIVE
     flagged = (code == stats.REGRESSED) | (code == stats.IMPROVED)
-    fresh = draw_units(rng, noise, procedure, compares, shifts, procedure.confirm_units)
     _, low, high, _ = stats.t_bounds(fresh, rule.stage_alpha, procedure.trim)
     second = np.where(flagged, stats.classify(low, high, floor, rule.margin),
                       stats.INCONCLUSIVE)
