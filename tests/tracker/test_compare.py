@@ -5,6 +5,7 @@ return chosen times (tests/tracker/test_asv_project.py runs the real thing).
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import random
@@ -326,3 +327,31 @@ def test_status_goals_refuse_company():
     done = subprocess.run(["make", "compare", "publish", "STAMP="], cwd=REPO,
                           capture_output=True, text=True)
     assert done.returncode == 2 and "run them alone" in done.stderr
+
+
+# ---- the worker and what it relies on ------------------------------------------------
+
+def load_worker():
+    spec = importlib.util.spec_from_file_location("asvkit_worker_under_test", compare.WORKER)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_worker_refuses_an_asv_runner_lacking_what_it_uses(tmp_path, monkeypatch):
+    suite = tmp_path / "worker_suite"
+    suite.mkdir()
+    (suite / "bench_w.py").write_text("def time_x():\n    sum(range(100))\n")
+    worker = load_worker()
+    answer = worker.Worker(str(suite)).sample("bench_w.time_x", None, 2)
+    assert len(answer["samples"]) == 2 and answer["number"] == 1
+    monkeypatch.setattr(worker, "RELIED_ON", (*worker.RELIED_ON, "no_such_hook"))
+    with pytest.raises(RuntimeError, match="lack no_such_hook.*asv_runner 0.3.2"):
+        worker.Worker(str(suite)).sample("bench_w.time_x", None, 2)
+
+
+def test_the_matrix_pins_the_asv_runner_the_worker_is_written_for():
+    from vfi_bench.asvkit import config
+
+    conf = config.load(REPO / "asv.conf.json")
+    assert conf.matrix["req"]["asv_runner"] == [load_worker().WRITTEN_FOR]

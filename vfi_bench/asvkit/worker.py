@@ -19,12 +19,33 @@ the stdout it was started with (anything a benchmark prints goes to stderr):
 
 The benchmark stays set up between requests, so a sample costs only its own calls:
 process start, imports and kernel loading are paid once per process, not per sample.
+
+It drives asv_runner's benchmark objects directly (``do_setup``, ``do_run`` with
+``number``, ``repeat`` and ``warmup_time`` set, ``do_teardown``): written against
+asv_runner 0.3.2, which a project pins in its matrix (``"asv_runner": ["0.3.2"]``). A
+version whose objects lack one of those is refused, naming what is missing.
 """
 import json
 import math
 import os
 import sys
 import traceback
+
+#: What the worker uses of an asv_runner benchmark object, and the version it was
+#: written against.
+RELIED_ON = ("setup_cache_key", "do_setup_cache", "set_cache", "do_setup", "do_run",
+             "do_teardown", "number", "repeat", "warmup_time")
+WRITTEN_FOR = "0.3.2"
+
+
+def runner_version():
+    """The installed asv_runner's version ("unknown" when its metadata is missing)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("asv_runner")
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def _protocol_stream():
@@ -45,6 +66,11 @@ class Worker:
 
         bench_id = name if index is None else f"{name}-{index}"
         bench = get_benchmark_from_name(self.benchmark_dir, bench_id)
+        missing = [a for a in RELIED_ON if not hasattr(bench, a)]
+        if missing:
+            raise RuntimeError(f"asv_runner {runner_version()}: its benchmark objects lack "
+                               f"{', '.join(missing)}; this worker is written against "
+                               f"asv_runner {WRITTEN_FOR} (pin it in the asv matrix)")
         cache = bench.do_setup_cache() if bench.setup_cache_key is not None else None
         bench.set_cache(cache)
         if bench.do_setup():
