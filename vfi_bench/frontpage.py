@@ -272,6 +272,15 @@ def _ordered(variants):
                                            if v.split("-")[0] in BACKEND_COLOURS else 99, v))
 
 
+def _spread(cells: list[Cell]) -> list[list[float]]:
+    """Error bars from each cell's median down to its lower quartile and up to its
+    upper one; clamped at zero (asv's median and quartiles come from different
+    estimators), and none where asv kept no quartiles."""
+    low = [max(0.0, c - c.low) if c.low is not None else 0.0 for c in cells]
+    high = [max(0.0, c.high - c) if c.high is not None else 0.0 for c in cells]
+    return [low, high]
+
+
 def figure(machines):
     """The notebook case per machine (median and interquartile range, log axis), and
     cake eating's time against n where a machine measured it (the full tier); None
@@ -293,13 +302,9 @@ def figure(machines):
     for ax, (name, rows) in zip(axes, notebook, strict=False):
         variants = sorted(rows, key=lambda v: float(rows[v]))
         medians = [float(rows[v]) for v in variants]
-        # asv's median and quartiles come from different estimators: clamp at zero.
-        low = [max(0.0, m - (rows[v].low if rows[v].low is not None else m))
-               for v, m in zip(variants, medians, strict=True)]
-        high = [max(0.0, (rows[v].high if rows[v].high is not None else m) - m)
-                for v, m in zip(variants, medians, strict=True)]
         colours = _colours(_ordered(variants))
-        ax.barh(variants, medians, xerr=[low, high], color=[colours.get(v) for v in variants])
+        ax.barh(variants, medians, xerr=_spread([rows[v] for v in variants]),
+                color=[colours.get(v) for v in variants])
         ax.set_xscale("log")
         ax.set_axisbelow(True)  # grid lines behind the bars, not through them
         ax.invert_yaxis()
@@ -310,11 +315,16 @@ def figure(machines):
         variants = _ordered({variant for variant, _ in times})
         colours = _colours(variants)
         for k, variant in enumerate(variants):
-            points = sorted((n, float(t)) for (v, n), t in times.items() if v == variant)
-            ax.loglog(*zip(*points, strict=True), marker=MARKERS[k % len(MARKERS)],
-                      label=variant, color=colours.get(variant))
+            cells = sorted((n, t) for (v, n), t in times.items() if v == variant)
+            ns, medians = [n for n, _ in cells], [float(t) for _, t in cells]
+            # the quartiles show where a median is noise (a parallel variant at small n)
+            ax.errorbar(ns, medians, yerr=_spread([t for _, t in cells]), capsize=2,
+                        marker=MARKERS[k % len(MARKERS)], label=variant,
+                        color=colours.get(variant))
+        ax.set_xscale("log")
+        ax.set_yscale("log")
         ax.set_xlabel("grid size n")
-        ax.set_ylabel("seconds per 10 Bellman steps (median)")
+        ax.set_ylabel("seconds per 10 Bellman steps (median, interquartile range)")
         ax.set_title(f"Cake eating, time against n, on {name}", fontsize=10)
         ax.grid(True, which="both", alpha=0.3)
         # below the axes: inside, it covered the small-n points
