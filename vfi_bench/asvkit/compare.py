@@ -2,35 +2,57 @@ r"""Paired A/B comparison of two commits of any asv project, in asv's own enviro
 
     python -m vfi_bench.asvkit.compare compare --base REV --head REV [--bench REGEX]
         [--pairs 18] [--processes 3] [--out FILE.json] [--machine NAME] [--seed N]
-        [--config asv.conf.json]
+        [--config asv.conf.json] [--env NAME]
     python -m vfi_bench.asvkit.compare calibrate [--rev HEAD] [--runs 3] [...]
     python -m vfi_bench.asvkit.compare show FILE.json
 
 Nothing here knows which project it measures: it reads the ``asv.conf.json`` given (by
-default the one in the current directory) and drives asv's own machinery.
+default the one in the current directory) as asv does (:mod:`.config`: JSON5, relative
+paths from the file's folder), checks it, the revisions, ``--env`` and ``--bench``
+before building anything, and drives asv's own machinery. The page of documentation is
+``vfi_bench/asvkit/README.md``.
 
-``compare`` builds the base (A) and the head (B) in two environments made by asv from
-the configuration (``<env_dir>/../compare/env-base`` and ``env-head``, kept installed so
-the next compare only reinstalls what changed), discovers the suite with asv and selects
-it with ``--bench``. Then it starts ``--processes`` *process pairs*: each is one
-long-lived benchmark process per side (:mod:`.worker`, run by the side's interpreter,
-discovering and timing the benchmark through ``asv_runner``), so process start, imports
-and kernel loading are paid once per process, not per sample. In each process pair, each
-selected ``time_``/``timeraw_`` benchmark point is sampled as
-``ceil(pairs / processes)`` sample pairs, A and B in random order within each pair.
-Several process pairs sample process-level effects (memory layout, address-space
-randomisation); the statistics (:mod:`.stats`) resample process pairs, not samples.
+``compare`` builds the base (A) and the head (B) of every environment of the matrix (or
+the one ``--env`` names) in two environment folders made by asv from the configuration
+(``<env_dir>/../compare/env-base`` and ``env-head``, kept installed so the next compare
+only reinstalls what changed). Before timing, it lists both sides' installed packages
+(the project itself aside); on any difference it rebuilds the side built earlier, then
+the other, and refuses (exit 2, the difference printed) if they still differ. It
+discovers the suite with asv and selects it with ``--bench``. Then it starts
+``--processes`` *process pairs*: each is one long-lived benchmark process per side
+(:mod:`.worker`, run by the side's interpreter, discovering and timing the benchmark
+through ``asv_runner``), so process start, imports and kernel loading are paid once per
+process, not per sample. In each process pair, each selected ``time_``/``timeraw_``
+benchmark point is sampled as ``ceil(pairs / processes)`` sample pairs, A and B in random
+order within each pair. Several process pairs sample process-level effects (memory
+layout, address-space randomisation); the statistics (:mod:`.stats`) resample process
+pairs, not samples.
 
 The K points are decided together (:func:`.stats.decide_all`: Holm over K, the
 threshold calibrated for this machine, the minimum detectable effect); a flagged point
-is measured again in fresh process pairs and ends as :func:`.stats.confirm` says. Every
-sample is saved as asv results under ``<results_dir>/../compare/results`` (apart from
-the history that ``asv publish`` reads) with a configuration file beside it, so
-``asv compare --config <that file> BASE HEAD`` reads them.
+is measured again in fresh process pairs and ends as :func:`.stats.confirm` says.
 
-Exit status: 1 when a regression is confirmed, 0 otherwise, 2 when the comparison could
-not run (unknown revision, environment that did not build, nothing selected, no point
-measured).
+A point that gives no timing on a side is decided by asv's policy, without the cascade:
+it raised, crashed or ran past its ``timeout`` (the benchmark's own attribute, else the
+configuration's ``default_benchmark_timeout``) on the head only: ``failed-on-head``, a
+regression; on both sides: ``failed-on-both``; on the base only: ``fixed``; its setup
+raised ``NotImplementedError`` on a side: ``skipped``. The table and the records name
+the error. A process that crashed or timed out is replaced by a fresh one of that side,
+so the other points are still measured.
+
+Every sample is saved as asv results under ``<env_dir>/../compare/results`` (apart
+from the history that ``asv publish`` reads, whose ``benchmarks.json`` is left alone)
+with the suite's ``benchmarks.json`` and a configuration file beside it, so the printed
+``asv compare --config <that file> BASE HEAD`` reads them. The records (``--out``) carry
+:data:`RECORD_KEYS`: each point's ratio, interval, verdict, mde and threshold, the
+error of a side that failed, the environment, and the packages it ran with.
+
+Exit status, the first that applies: 2 when the comparison could not run (a bad
+configuration, unknown revision, environment that did not build or whose sides differ,
+nothing selected, no point timed on either side); 1 when a regression is found (a point
+``regressed``, confirmed, or ``failed-on-head``); 3 when a point is ``inconclusive``
+with its median ratio past its threshold: could be a regression, not proven; 0
+otherwise.
 
 ``calibrate`` runs ``--runs`` A/A comparisons of one commit against itself (two
 processes of the same environment per process pair) and stores, per benchmark point
