@@ -6,7 +6,8 @@ USAGE = """usage: python -m vfi_bench COMMAND [options]
 
   run | history | publish | breakdown   the suite by tier, and the published report
   compare | calibrate | show            paired A/B comparison of two commits (exit 1 on a
-                                        confirmed regression, 2 when it could not run)
+                                        regression, 2 when it could not run, 3 when it
+                                        could be a regression, not proven)
   drill                                 A/A and A/B comparisons: does compare catch x1.25?
   afv                                   the growth model's paper table: every variant and
                                         method against the C++ baseline
