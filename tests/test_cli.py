@@ -67,6 +67,15 @@ def test_wrong_arguments_give_usage_errors(args, message):
     assert message in out.stderr and "Traceback" not in out.stderr
 
 
+def test_a_reader_that_closes_the_pipe_gets_no_traceback():
+    proc = subprocess.Popen([sys.executable, "-m", "vfi", "variants"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    proc.stdout.close()  # as `| head -0` does, before the command has written anything
+    stderr = proc.stderr.read()
+    proc.wait(timeout=300)
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr, stderr
+
+
 # ---- variants: one column each, whatever the names ------------------------------------
 
 VARIANT_ROW = re.compile(r"^  (\S+) +(available|unavailable) +(\S.*)$")

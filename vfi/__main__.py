@@ -6,6 +6,7 @@ Each command is a function ``add_<name>(subparsers)`` that registers its parser 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
@@ -196,5 +197,17 @@ def main(argv=None) -> int:
     return args.handler(args)
 
 
+def main_closing_quietly() -> int:
+    """:func:`main`, ending quietly when the reader closes the pipe (``| head``), as the
+    Python docs advise: the rest of the output goes to devnull instead of a traceback."""
+    try:
+        status = main()
+        sys.stdout.flush()
+        return status
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main_closing_quietly())
