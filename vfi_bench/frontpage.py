@@ -347,6 +347,19 @@ def plot(machines, path: Path) -> bool:
     return True
 
 
+def point_value(point: str, value: float) -> str:
+    """A benchmark point's value: a time with its unit for a ``time_``/``timeraw_``
+    benchmark, three significant digits for anything else (bytes, iterations, ratios).
+
+    Examples
+    --------
+    >>> point_value("b.C.time_f('a')", 2.5e-4), point_value("b.C.track_n", 1234.0)
+    ('250 µs', '1,230')
+    """
+    method = point.split("(", 1)[0].rsplit(".", 1)[-1]
+    return format_seconds(value) if method.startswith("time") else significant(value)
+
+
 def step_section(path: Path | None, machine: str):
     """The steps of your history that are not refuted, confirmed ones first."""
     if path is None or not path.is_file():
@@ -354,8 +367,9 @@ def step_section(path: Path | None, machine: str):
     checks = [c for c in json.loads(path.read_text()).values() if c["status"] != "refuted"]
     if not checks:
         return None
-    rows = [[c["point"], c["commit"][:8], f"{c['old']:.3g} -> {c['new']:.3g}",
-             f"{c['new'] / c['old']:.2f}x" if c["old"] else "-", c["status"]]
+    rows = [[c["point"], c["commit"][:8],
+             f"{point_value(c['point'], c['old'])} -> {point_value(c['point'], c['new'])}",
+             format_ratio(c["new"] / c["old"]) if c["old"] else "-", c["status"]]
             for c in sorted(checks, key=lambda c: (c["status"] != "confirmed", c["point"]))]
     return (f"Steps in {machine}'s history (asv's detection; refuted ones left out)",
             ["benchmark", "commit", "before -> after", "ratio", "paired check"], rows)
@@ -396,7 +410,7 @@ def _utc(milliseconds) -> str:
     if not milliseconds:
         return "unrecorded"
     return (datetime.datetime.fromtimestamp(milliseconds / 1000, datetime.UTC)
-            .strftime("%Y-%m-%d %H:%M UTC"))
+            .strftime("%Y-%m-%d %H:%M"))
 
 
 def run_date(results) -> str:
@@ -404,8 +418,8 @@ def run_date(results) -> str:
     return _utc(max((t for r in results for t in r.started_at.values() if t), default=None))
 
 
-MACHINE_COLUMNS = ("commit", "distance", "run", "commit date", "CPU", "cores", "RAM",
-                   "accelerator", "OS")
+MACHINE_COLUMNS = ("commit", "distance", "run (UTC)", "commit date (UTC)", "CPU", "cores",
+                   "RAM", "accelerator", "OS")
 
 
 def machine_rows(machines) -> list[list[str]]:
@@ -427,7 +441,7 @@ def status(machine: str, wanted: str, results) -> str:
     """One sentence: which commit your column shows (and when it ran), against the
     commit asked for."""
     shown, ran = results[-1].commit_hash, run_date(results)
-    when = "its run time unrecorded" if ran == "unrecorded" else f"run {ran}"
+    when = "its run time unrecorded" if ran == "unrecorded" else f"run {ran} UTC"
     where = f"{shown[:8]}, {behind_head(shown)}, {when}"
     if shown.startswith(wanted):
         return f"{machine}'s column is at {where}."

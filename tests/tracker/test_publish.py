@@ -302,10 +302,16 @@ def front_page(tmp_path, monkeypatch):
          "high": 1.3, "verdict": "regressed", "mde": 1.05},
         {"benchmark": NOTEBOOK, "params": "'numba-masked'", "ratio": 1.0, "low": 0.98,
          "high": 1.02, "verdict": "same", "mde": 1.04}])
+    step = {"point": f"{NOTEBOOK}('numba-loops')", "commit": commits[0], "old": 5e-4,
+            "new": 6.5e-4}
+    write(tmp_path, "steps.json", {"a": {**step, "status": "confirmed"},
+                                   "b": {**step, "point": NOTEBOOK + "('x')",
+                                         "status": "refuted"}})
     html = tmp_path / "html"
     monkeypatch.chdir(repo)
     assert frontpage.main(["--machine", "mine", "--results", str(results), "--html",
-                           str(html), "--compare", str(compare)]) == 0
+                           str(html), "--compare", str(compare),
+                           "--steps", str(tmp_path / "steps.json")]) == 0
     return html, commits
 
 
@@ -318,11 +324,11 @@ def test_the_front_page_says_where_each_column_is_and_when_it_ran(front_page):
     ref = dict(zip(header, machines["ref"], strict=True))
     assert mine["commit"] == commits[0][:8] and mine["distance"] == "2 commits behind HEAD"
     assert ref["commit"] == commits[2][:8] and ref["distance"] == "at HEAD"
-    assert mine["commit date"] == "2027-01-15 08:00 UTC"
-    assert mine["run"] == "2027-01-16 08:00 UTC"  # the run's own date, a day later
+    assert mine["commit date (UTC)"] == "2027-01-15 08:00"
+    assert mine["run (UTC)"] == "2027-01-16 08:00"  # the run's own date, a day later
     assert mine["RAM"] == "23.5 GiB"
     assert (f"mine has no results at {commits[2][:8]}: its column shows {commits[0][:8]}, "
-            "2 commits behind HEAD") in text
+            "2 commits behind HEAD, run 2027-01-16 08:00 UTC.") in text
 
 
 def test_the_front_page_formats_every_time_alike_and_does_not_rank_noise(front_page):
@@ -339,6 +345,9 @@ def test_the_front_page_formats_every_time_alike_and_does_not_rank_noise(front_p
         "1", "2", "3"]
     assert by_variant["numba-maxplus"][4] == "291x" and by_variant["numba-masked"][4] == "1.00x"
     assert "e+" not in (html / "vfi.html").read_text()
+    steps = Tables((html / "vfi.html").read_text()).tables[
+        "Steps in mine's history (asv's detection; refuted ones left out)"]
+    assert [row[2:] for row in steps[1:]] == [["500 µs -> 650 µs", "1.30x", "confirmed"]]
 
 
 def test_the_front_page_shows_the_latest_comparison_and_links_its_table(front_page):
