@@ -366,8 +366,10 @@ def test_decide_units_flags_past_the_floor_and_needs_three_units():
     assert d.p_value < 0.01
     two = st.decide_units([0.5, 0.6], 0.01, 4, 0.04)
     assert two.verdict == "inconclusive" and two.ratio == pytest.approx(math.exp(0.55))
-    none = st.decide_units([0.5], 0.01, 4, 0.04)
-    assert none.verdict == "inconclusive" and math.isnan(none.ratio)
+    one = st.decide_units([0.5], 0.01, 4, 0.04)
+    assert one.verdict == "inconclusive" and one.ratio == pytest.approx(math.exp(0.5))
+    assert math.isnan(one.low) and math.isnan(one.mde)
+    assert math.isnan(st.decide_units([], 0.01, 4, 0.04).ratio)
     same = st.decide_units([0.001, -0.002, 0.0, 0.002, -0.001], 0.01, 5, 0.04)
     assert same.verdict == "same"
 

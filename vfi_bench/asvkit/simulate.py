@@ -1,14 +1,15 @@
 r"""Simulated compares: the whole decision procedure of ``compare``, vectorised over compares.
 
     python -m vfi_bench.asvkit.simulate [--compares 2000] [--seed 0] [--processes 3]
-        [--pairs 6] [--extra 3]
+        [--pairs 6] [--extra 3] [--target-mde 1.2]
 
 A compare of K points runs as ``compare`` runs it (:func:`run_compares`): the first look
 at ``processes`` process pairs of ``pairs`` sample pairs each; up to ``extra`` more
 looks, one more process pair each, for the points still undecided (a point stops as
-soon as it is decided); then every flagged point measured again in ``processes`` fresh
-process pairs and :func:`.stats.confirm_codes` of the two verdicts. Each look decides
-with :func:`.stats.t_bounds` and :func:`.stats.classify` at the level
+soon as it is decided, or inconclusive with its mde at most ``target_mde``); then every
+flagged point measured again in ``processes`` fresh process pairs and
+:func:`.stats.confirm_codes` of the two verdicts. Each look decides with
+:func:`.stats.t_bounds` and :func:`.stats.classify` at the level
 :func:`.stats.sequential_levels` gives it, as ``compare`` does through
 :func:`.stats.decide_units`.
 
@@ -61,13 +62,15 @@ class Noise:
 @dataclass(frozen=True)
 class Procedure:
     """How a compare measures: ``processes`` process pairs of ``pairs`` sample pairs at
-    the first look, ``extra`` more looks of one process pair each, and the confirmation
-    in ``processes`` fresh process pairs. An ``isolated`` (``timeraw_``) point takes
+    the first look, ``extra`` more looks of one process pair each for the points still
+    inconclusive with an mde above ``target_mde``, and the confirmation in ``processes``
+    fresh process pairs. An ``isolated`` (``timeraw_``) point takes
     ``max(MIN_PAIRS, pairs)`` sample pairs per look instead, each its own unit."""
     processes: int = 3
     pairs: int = 6
     extra: int = 3
     isolated: bool = False
+    target_mde: float = 1.2
 
     @property
     def looks(self) -> stats.Looks:
@@ -163,7 +166,7 @@ def decide_compares(units: np.ndarray, fresh: np.ndarray, procedure: Procedure,
         code = np.where(pending, now, code)
         mde = np.where(pending, reach, mde)
         taken = np.where(pending, look + 1, taken)
-        pending &= now == stats.INCONCLUSIVE
+        pending &= (now == stats.INCONCLUSIVE) & ~(reach <= procedure.target_mde)
     flagged = (code == stats.REGRESSED) | (code == stats.IMPROVED)
     _, low, high, _ = stats.t_bounds(fresh, rule.stage_alpha, procedure.trim)
     second = np.where(flagged, stats.classify(low, high, floor, rule.margin),
@@ -237,7 +240,8 @@ def table(compares: int = 2000, seed: int = 0, procedure: Procedure = Procedure(
             "| median mde | caught at the mde (95 % bound) | caught at x1.25 |",
             "|---|---|---|---|---|---|---|---|"]
     for label, noise, isolated in SETTINGS:
-        plan = Procedure(procedure.processes, procedure.pairs, procedure.extra, isolated)
+        plan = Procedure(procedure.processes, procedure.pairs, procedure.extra, isolated,
+                         procedure.target_mde)
         for k in POINTS:
             r = rates(noise, plan, k, compares, seed, stats.DEFAULT_FLOOR)
             rows.append(f"| {label} | {k} | {r.compares} | {r.false_alarms} "
@@ -254,10 +258,13 @@ def main(argv=None) -> int:
     p.add_argument("--processes", type=int, default=Procedure.processes)
     p.add_argument("--pairs", type=int, default=Procedure.pairs)
     p.add_argument("--extra", type=int, default=Procedure.extra)
+    p.add_argument("--target-mde", type=float, default=Procedure.target_mde)
     args = p.parse_args(argv)
-    procedure = Procedure(args.processes, args.pairs, args.extra)
+    procedure = Procedure(args.processes, args.pairs, args.extra,
+                          target_mde=args.target_mde)
     print(f"{args.compares} simulated compares per row; {procedure.processes} process pairs "
-          f"x {procedure.pairs} sample pairs, up to {procedure.extra} more looks, "
+          f"x {procedure.pairs} sample pairs, up to {procedure.extra} more looks "
+          f"(target mde {procedure.target_mde:g}), "
           f"floor {stats.DEFAULT_FLOOR}, alpha {stats.ALPHA}, seed {args.seed}")
     print(table(args.compares, args.seed, procedure))
     return 0

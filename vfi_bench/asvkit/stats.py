@@ -682,8 +682,9 @@ def decide_units(units, level: float, confirm_units: int, confirm_level: float,
                  trim: float = 0.0) -> Decision:
     """One point's decision at one look: :func:`t_bounds` at ``level``, :func:`classify`
     and :func:`min_detectable_effect_of`; fewer than :data:`MIN_UNITS` units give
-    ``inconclusive``. ``p_value`` is the one-sided p-value of the flag test in the
-    observed direction (the estimate against the floor).
+    ``inconclusive`` (with too few for an interval, only the ratio). ``p_value`` is the
+    one-sided p-value of the flag test in the observed direction (the estimate against
+    the floor).
 
     Examples
     --------
@@ -694,7 +695,8 @@ def decide_units(units, level: float, confirm_units: int, confirm_level: float,
     y = np.asarray(units, dtype=float).ravel()
     if trimmed_count(y.size, trim) < 2 or trimmed_count(max(confirm_units, 2), trim) < 2:
         nan = math.nan
-        return Decision(nan, nan, nan, nan, "inconclusive", nan)
+        ratio = math.exp(float(np.median(y))) if y.size else nan
+        return Decision(ratio, nan, nan, nan, "inconclusive", nan)
     center, low, high, se = (float(v) for v in t_bounds(y, level, trim))
     mde = float(min_detectable_effect_of(se, y.size, level, max(confirm_units, 2),
                                          confirm_level, floor, rule.power, trim))
