@@ -30,6 +30,10 @@ ABSENT = {
     "vfi.cake.kernels": "the drill test's tiny repository writes it",
     "scripts/compare.py": "the old workflow, the negative case of the workflow test",
     "vfi.html": "the report's front page, a file name, not a module",
+    "benchmarks/asv.conf.json": "another project's layout (HIPS/autograd's), in asvkit's "
+                                "README and tests/tracker/test_asv_project.py",
+    "benchmarks/broken.conf.json": "tests/tracker/test_asv_project.py writes it in its "
+                                   "temporary project",
 }
 
 

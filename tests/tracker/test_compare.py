@@ -355,3 +355,51 @@ def test_the_matrix_pins_the_asv_runner_the_worker_is_written_for():
 
     conf = config.load(REPO / "asv.conf.json")
     assert conf.matrix["req"]["asv_runner"] == [load_worker().WRITTEN_FOR]
+
+
+# ---- no cascade: a crashed process is replaced -----------------------------------------
+
+class FakeWorker:
+    """A benchmark process that crashes on ``crash_on``, and then answers nothing."""
+
+    def __init__(self, started: list, crash_on: str):
+        self.crash_on, self.dead, self.killed, self.closed = crash_on, False, False, False
+        started.append(self)
+
+    def request(self, case, count):
+        self.dead = self.dead or case.name == self.crash_on
+        if self.dead:
+            raise compare.MeasureError("benchmark process ended (exit status -6): ")
+        return {"samples": [1.0] * count, "number": 1}
+
+    def kill(self):
+        self.killed = True
+
+    def close(self):
+        self.closed = True
+
+
+class FakeSide(compare.Side):
+    def __init__(self, started, crash_on):
+        super().__init__("c0ffee", env=None)
+        self.started, self.crash_on = started, crash_on
+
+    def start(self, benchmark_dir, cwd):
+        return FakeWorker(self.started, self.crash_on)
+
+
+def test_a_crash_replaces_that_sides_process_and_the_later_points_are_measured(tmp_path,
+                                                                              monkeypatch):
+    monkeypatch.setattr(compare.tempfile, "tempdir", str(tmp_path))
+    started = {"A": [], "B": []}
+    sides = {"A": FakeSide(started["A"], crash_on=""),
+             "B": FakeSide(started["B"], crash_on=PLAIN.name)}
+    x, failed = {}, {}
+    with compare.ProcessPairs(sides, "bench") as pp:
+        compare.sample_pairs([PLAIN, CASE, OTHER], pp.sampler, 6, random.Random(0), x,
+                             failed)
+    assert set(failed) == {PLAIN} and set(failed[PLAIN]) == {"B"}
+    assert set(x) == {CASE, OTHER}  # measured after the crash, by the new process
+    assert len(started["B"]) == 2 and started["B"][0].killed and len(started["A"]) == 1
+    assert all(w.closed for w in started["A"] + started["B"])
+    assert list(tmp_path.iterdir()) == []  # its folder removed

@@ -849,7 +849,8 @@ def save_results(conf, repo, machine: dict, sides: Sequence[Side], benchmarks) -
     machine_dir = folder / machine["machine"]
     (machine_dir / "machine.json").write_text(json.dumps({**machine, "version": 1}))
     view = compare_dir(conf) / "asv.conf.json"
-    raw = {**cfg.read_raw(conf.config_path), "results_dir": str(folder),
+    raw = {**cfg.read_raw(conf.config_path), "version": conf.api_version,
+           "results_dir": str(folder),
            "repo": conf.repo, "benchmark_dir": conf.benchmark_dir, "env_dir": conf.env_dir,
            "html_dir": str(compare_dir(conf) / "html")}
     view.write_text(json.dumps(raw, indent=1))

@@ -7,7 +7,7 @@ to that folder, not to where the command was typed. :func:`load` does the same w
 changing the process's directory: it reads the file with asv's own loader
 (``asv.util.load_json``, then ``asv.config.Config.from_json``) and resolves those paths
 against the file's folder. It checks what can be checked without building anything (the
-file parses, the repository and the benchmark folder exist), so a bad configuration is
+file parses, the repository and the benchmark package exist), so a bad configuration is
 refused, with a message naming the file and the rule, before any environment is built.
 """
 from __future__ import annotations
@@ -95,9 +95,10 @@ def load(path: str | Path = "asv.conf.json", env_dir: str | Path | None = None):
             raise ConfigError(f"{path}: repo {conf.repo!r} must be a folder relative to "
                               f"the configuration's folder (or a URL); {repo} is not one")
         conf.repo = str(repo)
-    if not Path(conf.benchmark_dir).is_dir():
-        raise ConfigError(f"{path}: benchmark_dir must be a folder relative to the "
-                          f"configuration's folder; {conf.benchmark_dir} is not one")
+    if not (Path(conf.benchmark_dir) / "__init__.py").is_file():
+        raise ConfigError(f"{path}: benchmark_dir must be a folder, relative to the "
+                          "configuration's folder, holding an __init__.py (asv's rule); "
+                          f"{conf.benchmark_dir} is not one")
     conf.config_path = str(path)
     return conf
 
