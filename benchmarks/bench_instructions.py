@@ -1,0 +1,147 @@
+"""Instructions per call of the quick tier's headline cases, counted under Callgrind (issue 29).
+
+A second metric beside wall time, one that does not wiggle with the machine's load: each
+case's call runs in a Valgrind process (``vfi_bench.asvkit.callgrind``), after its
+warm-up calls, inside a region marked by Callgrind's client requests, and the count per
+call is tracked (``unit = "instructions"``). One process counts every point of a class,
+in ``setup_cache``; the points' setups skip with the reason when Valgrind (or a variant's
+dependency) is missing here.
+
+- ``NotebookInstructions``: the notebook case (n = 100, 100 steps) of every registered
+  cake variant (all run on this CPU); the JAX ones last, so that no JAX thread pool runs
+  beside the other regions;
+- ``HeadlineInstructions``: 100 steps at n = 10^4 of the default call, the exact fixed
+  point at n = 10^6, the growth model's default solve (the paper's grid) and the savings
+  model's (12 income states).
+
+Deterministic code (Numba, NumPy, pure Python) gives the same count to the instruction
+in every run; JAX's runtime does not (threads, allocator), by about a percent.
+"""
+import importlib
+
+from .bench_cake import NOTEBOOK_N, NOTEBOOK_STEPS
+from .common import cake_grid, prepare_cake, skip_unless_runnable, tracker, variant_names
+
+# The checkout's tracker (common.tracker), not an older copy in the measured environment.
+callgrind = importlib.import_module(f"{tracker().__name__}.asvkit.callgrind")
+
+BETA = 0.95
+GROWTH_TOL, SAVINGS_TOL = 2e-6, 1e-8
+#: Seconds a class's Valgrind process may take (imports under Valgrind cost tens of them).
+COUNT_TIMEOUT = 1500
+
+
+def _jax_last(variants):
+    return sorted(variants, key=lambda name: name.split("-")[0] == "jax")
+
+
+def notebook_call(variant, n=NOTEBOOK_N, steps=NOTEBOOK_STEPS):
+    return prepare_cake(variant, n, steps, budget=10.0)
+
+
+def default_steps_call():
+    """100 steps at n = 10^4 of the plain default call (no variant named)."""
+    import vfi
+
+    grid = cake_grid(10_000)
+    vfi.iterate(grid, BETA, 1)
+    return lambda: vfi.iterate(grid, BETA, 100)
+
+
+def exact_fixed_point_call():
+    import vfi
+
+    if "exact" not in getattr(vfi.cake, "SOLVE_METHODS", ()):
+        raise NotImplementedError("solve(method='exact') does not exist at this commit")
+    skip_unless_runnable("cake", "numba-concave")
+    grid = cake_grid(1_000_000)
+    return lambda: vfi.solve(grid, BETA, tol=1e-10, method="exact")
+
+
+def growth_default_call():
+    try:
+        from vfi import growth
+    except ImportError:
+        raise NotImplementedError("vfi.growth does not exist at this commit") from None
+    model = growth.afv2015()
+    return lambda: growth.solve(model, tol=GROWTH_TOL)
+
+
+def savings_default_call():
+    try:
+        from vfi import savings
+    except ImportError:
+        raise NotImplementedError("vfi.savings does not exist at this commit") from None
+    try:
+        model = savings.quantecon(w_max=10.0, y_size=12)
+    except ImportError as exc:  # quantecon, which the calibration needs
+        raise NotImplementedError(str(exc)) from None
+    return lambda: savings.solve(model, tol=SAVINGS_TOL)
+
+
+HEADLINES = {
+    "steps-10k-default": default_steps_call,
+    "exact-fixed-point-1M": exact_fixed_point_call,
+    "growth-default-solve": growth_default_call,
+    "savings-default-solve": savings_default_call,
+}
+
+
+def count_points(points):
+    """``{point name: outcome}`` from one Callgrind process, or the reason (a string)
+    why nothing can be counted here."""
+    reason = callgrind.unavailable_reason()
+    if reason is not None:
+        return reason
+    try:
+        return callgrind.count(points, timeout=COUNT_TIMEOUT)
+    except callgrind.CallgrindUnavailable as exc:
+        return str(exc)
+
+
+def instructions_of(counts, name):
+    """The count of point ``name``, or the asv skip (or failure) its outcome says."""
+    if isinstance(counts, str):
+        raise NotImplementedError(counts)
+    outcome = counts[name]
+    if isinstance(outcome, callgrind.Skipped):
+        raise NotImplementedError(outcome.reason)
+    if isinstance(outcome, callgrind.Failed):
+        raise RuntimeError(outcome.message)
+    return outcome.instructions
+
+
+class NotebookInstructions:
+    params = [variant_names("cake")]
+    param_names = ["variant"]
+    unit = "instructions"
+    timeout = COUNT_TIMEOUT + 60
+    size = (NOTEBOOK_N, NOTEBOOK_STEPS)  # (n, steps)
+
+    def setup_cache(self):
+        return count_points([callgrind.Point(name, f"{__name__}:notebook_call",
+                                             (name, *self.size))
+                             for name in _jax_last(self.params[0])])
+
+    def setup(self, counts, variant):
+        self.instructions = instructions_of(counts, variant)
+
+    def track_instructions(self, counts, variant):
+        return self.instructions
+
+
+class HeadlineInstructions:
+    params = [list(HEADLINES)]
+    param_names = ["case"]
+    unit = "instructions"
+    timeout = COUNT_TIMEOUT + 60
+
+    def setup_cache(self):
+        return count_points([callgrind.Point(case, f"{__name__}:{HEADLINES[case].__name__}")
+                             for case in self.params[0]])
+
+    def setup(self, counts, case):
+        self.instructions = instructions_of(counts, case)
+
+    def track_instructions(self, counts, case):
+        return self.instructions

@@ -1,0 +1,119 @@
+"""Instruction counts under Callgrind (vfi_bench/asvkit/callgrind.py, benchmarks/
+bench_instructions.py): a count scales with the work, repeats to the instruction, reaches
+asv as positive ints, and a machine without Valgrind gets asv skips with the reason, while
+this test suite fails saying what to install.
+
+Valgrind runs code 20-100 times slower: each counted call here is a small loop or the
+cheapest variant on a tiny grid.
+"""
+import sys
+import textwrap
+
+import pytest
+
+from benchmarks import bench_instructions
+from vfi_bench.asvkit import callgrind
+
+TOY = textwrap.dedent('''
+    import itertools
+
+    def loop(n):
+        def run():
+            total = 0.0
+            for _ in itertools.repeat(None, n):
+                total += 1.0
+            return total
+        return run
+
+    def not_here():
+        raise NotImplementedError("toy: not runnable here")
+
+    def broken():
+        raise ValueError("toy: broken factory")
+''')
+
+
+@pytest.fixture
+def toy(tmp_path, monkeypatch):
+    """A module of factories the Callgrind child can import (it gets our sys.path)."""
+    (tmp_path / "callgrind_toy.py").write_text(TOY)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return "callgrind_toy"
+
+
+def test_valgrind_is_installed():
+    """Not a skip: the instruction benchmarks need it (issue 29)."""
+    reason = callgrind.unavailable_reason()
+    assert reason is None, f"{reason}; the instruction counts cannot run without it"
+
+
+def test_a_count_scales_with_the_work(toy):
+    counts = callgrind.count([callgrind.Point("n", f"{toy}:loop", (20_000,)),
+                              callgrind.Point("2n", f"{toy}:loop", (40_000,))], prime=False)
+    single, double = counts["n"].instructions, counts["2n"].instructions
+    assert single > 20_000  # more than one instruction per iteration: the loop was counted
+    assert 1.95 < double / single < 2.05, (single, double)
+
+
+def test_the_same_call_counted_twice_gives_the_identical_count(toy):
+    point = [callgrind.Point("loop", f"{toy}:loop", (5_000,), calls=3)]
+    first, second = (callgrind.count(point, prime=False)["loop"] for _ in range(2))
+    assert first.calls == 3 and first.total > 3 * 5_000
+    assert (first.total, first.empty) == (second.total, second.empty)
+    assert first.instructions == second.instructions
+
+
+def test_factories_that_skip_or_fail_say_so(toy):
+    counts = callgrind.count([callgrind.Point("skip", f"{toy}:not_here"),
+                              callgrind.Point("fail", f"{toy}:broken"),
+                              callgrind.Point("loop", f"{toy}:loop", (100,))])
+    assert counts["skip"] == callgrind.Skipped("toy: not runnable here")
+    assert isinstance(counts["fail"], callgrind.Failed)
+    assert "ValueError: toy: broken factory" in counts["fail"].message
+    assert isinstance(counts["loop"], callgrind.Counted)
+
+
+def test_an_interpreter_behind_a_shell_wrapper_is_refused(toy, tmp_path):
+    """Valgrind would count the wrapper, not Python (pyenv's shims are such wrappers)."""
+    wrapper = tmp_path / "python-wrapper"
+    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    wrapper.chmod(0o755)
+    counts = callgrind.count([callgrind.Point("loop", f"{toy}:loop", (100,))],
+                             python=str(wrapper), prime=False)
+    assert isinstance(counts["loop"], callgrind.Failed)
+    assert "not running under Valgrind" in counts["loop"].message
+
+
+@pytest.mark.parametrize("cls, param", [
+    (bench_instructions.NotebookInstructions, "numba-maxplus"),
+    (bench_instructions.HeadlineInstructions, "steps-10k-default"),
+])
+def test_track_methods_return_positive_ints(cls, param, monkeypatch):
+    monkeypatch.setattr(cls, "params", [[param]])
+    monkeypatch.setattr(bench_instructions.NotebookInstructions, "size", (20, 3))
+    bench = cls()
+    counts = bench.setup_cache()
+    bench.setup(counts, param)
+    instructions = bench.track_instructions(counts, param)
+    assert isinstance(instructions, int) and instructions > 0, counts
+    assert cls.unit == "instructions"
+
+
+def test_without_valgrind_the_benchmarks_are_asv_skips_with_the_reason(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: no valgrind on PATH
+    reason = callgrind.unavailable_reason()
+    assert reason is not None and "apt-get install valgrind" in reason
+    with pytest.raises(callgrind.CallgrindUnavailable, match="apt-get install valgrind"):
+        callgrind.count([callgrind.Point("x", "os:getcwd")])
+    bench = bench_instructions.NotebookInstructions()
+    counts = bench.setup_cache()  # never raises: asv would fail the whole class
+    with pytest.raises(NotImplementedError, match="apt-get install valgrind"):
+        bench.setup(counts, "numba-maxplus")
+
+
+def test_the_shim_is_built_once_into_its_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("ASVKIT_CACHE_DIR", str(tmp_path))
+    library = callgrind.shim_library()
+    assert library.parent == tmp_path and library.is_file()
+    built = library.stat().st_mtime_ns
+    assert callgrind.shim_library() == library and library.stat().st_mtime_ns == built
