@@ -28,6 +28,9 @@ QUICK = (
     # seconds), so this is where a tier's minutes go.
     rf"^bench_compile\.FirstCall\.timeraw_import_compile_call\('{WARM}', 'warm'\)",
     r"^bench_compile\.ImportVfi\.",
+    # Instructions per call of the headline cases, counted under Callgrind: one Valgrind
+    # process per class (about 2 min for the notebook case of every variant here).
+    r"^bench_instructions\.",
 )
 
 TIERS = {"full": (".",), "quick": QUICK}
