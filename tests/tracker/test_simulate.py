@@ -60,16 +60,17 @@ def test_a_change_of_the_reported_mde_is_caught_in_at_least_95_percent(noise, is
     assert rates.mde > st.DEFAULT_FLOOR
 
 
-def test_the_reported_mde_is_not_a_floor_in_disguise():
-    """At half the reported mde's log the same procedure catches far fewer: the mde is
-    where the power is, not a ratio below which nothing is ever caught."""
-    noise, procedure = sim.Noise(process_sd=0.03), sim.Procedure()
+def test_with_enough_process_pairs_the_mde_is_where_the_power_is():
+    """One look at 5 process pairs of 5: at the reported mde at least 95 % are caught,
+    at half its log less than half: the mde is not a bound far above the truth. (With 3
+    process pairs the spread's bound on 2 degrees of freedom makes it looser.)"""
+    noise, procedure = sim.Noise(process_sd=0.03), sim.Procedure(5, 5, 0)
     rates = sim.rates(noise, procedure, 14, 1000, seed=9)
+    assert rates.caught >= 950
     half = np.zeros(14)
     half[0] = math.log(rates.mde) / 2
     smaller = sim.run_compares(noise, procedure, half, 1000, seed=10)
-    caught = np.mean(smaller.final[:, 0] == st.REGRESSED)
-    assert caught < 0.8 * rates.caught / 1000
+    assert np.mean(smaller.final[:, 0] == st.REGRESSED) < 0.5
 
 
 def test_points_stop_as_soon_as_decided_and_the_undecided_take_every_look():

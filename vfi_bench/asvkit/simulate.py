@@ -18,7 +18,8 @@ The data (:class:`Noise`): the log ratio of sample pair :math:`j` in process pai
 
 .. math:: x_{gj} = \delta + b_g + s\, T_{gj} + O_{gj},
 
-:math:`b_g \sim N(0, \sigma_b^2)` the process pair's offset (memory layout),
+:math:`b_g \sim N(0, \sigma_b^2)` the process pair's offset (memory layout; or a
+Student t(3) of that sd, for process pairs that land far off),
 :math:`T_{gj}` Student t with 3 degrees of freedom (heavy tails), and
 :math:`O_{gj} = \pm \log 3` in a share of the samples (a stall on one side). A
 ``timeraw_`` point (``isolated``) takes every sample pair in processes of its own: its
@@ -52,11 +53,20 @@ TAIL_DF = 3
 @dataclass(frozen=True)
 class Noise:
     """The noise of one point: ``process_sd`` the sd of a process pair's offset of the
-    log ratio, ``sample_scale`` the scale of the t(3) noise of a sample pair's log
-    ratio, ``outlier_rate`` the share of sample pairs with a x3 stall on one side."""
+    log ratio (normal, or Student t with ``process_df`` degrees of freedom scaled to that
+    sd), ``sample_scale`` the scale of the t(3) noise of a sample pair's log ratio,
+    ``outlier_rate`` the share of sample pairs with a x3 stall on one side."""
     process_sd: float = 0.03
     sample_scale: float = 0.04
     outlier_rate: float = 0.05
+    process_df: int | None = None
+
+    def offsets(self, rng: np.random.Generator, shape) -> np.ndarray:
+        """Process offsets of sd ``process_sd``."""
+        if self.process_df is None:
+            return self.process_sd * rng.standard_normal(shape)
+        unit_variance = math.sqrt((self.process_df - 2) / self.process_df)
+        return self.process_sd * unit_variance * rng.standard_t(self.process_df, shape)
 
 
 @dataclass(frozen=True)
@@ -120,9 +130,9 @@ def draw_units(rng: np.random.Generator, noise: Noise, procedure: Procedure, com
     process offset."""
     k = shifts.size
     if procedure.isolated:
-        offsets = noise.process_sd * rng.standard_normal((compares, k, units))
+        offsets = noise.offsets(rng, (compares, k, units))
         return shifts[:, None] + offsets + sample_noise(rng, noise, (compares, k, units))
-    offsets = noise.process_sd * rng.standard_normal((compares, k, units, 1))
+    offsets = noise.offsets(rng, (compares, k, units, 1))
     samples = sample_noise(rng, noise, (compares, k, units, procedure.pairs))
     return shifts[:, None] + np.median(offsets + samples, axis=-1)
 
@@ -229,6 +239,7 @@ SETTINGS = (
     ("process pairs, offsets 0", Noise(process_sd=0.0), False),
     ("process pairs, offsets 3 %", Noise(process_sd=0.03), False),
     ("process pairs, offsets 5 %", Noise(process_sd=0.05), False),
+    ("process pairs, t(3) offsets 5 %", Noise(process_sd=0.05, process_df=3), False),
     ("timeraw (pooled), offsets 3 %", Noise(process_sd=0.03), True),
 )
 POINTS = (14, 31)
