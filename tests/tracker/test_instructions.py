@@ -117,3 +117,23 @@ def test_the_shim_is_built_once_into_its_cache(tmp_path, monkeypatch):
     assert library.parent == tmp_path and library.is_file()
     built = library.stat().st_mtime_ns
     assert callgrind.shim_library() == library and library.stat().st_mtime_ns == built
+
+
+def test_a_factory_imported_off_sys_path_is_found(tmp_path):
+    """asv imports the suite through an importer of its own: the child is told where the
+    factory's module lives, not only our sys.path."""
+    import importlib.util
+
+    (tmp_path / "callgrind_offpath.py").write_text(TOY)
+    spec = importlib.util.spec_from_file_location("callgrind_offpath",
+                                                  tmp_path / "callgrind_offpath.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["callgrind_offpath"] = module
+    try:
+        spec.loader.exec_module(module)
+        counts = callgrind.count([callgrind.Point("loop", "callgrind_offpath:loop", (100,))],
+                                 prime=False)
+    finally:
+        del sys.modules["callgrind_offpath"]
+    assert str(tmp_path) not in sys.path
+    assert isinstance(counts["loop"], callgrind.Counted), counts

@@ -172,6 +172,20 @@ def _child_env(env: dict | None) -> dict:
     return {**os.environ, **PINNED_ENV, **(env or {})}
 
 
+def _factory_roots(points) -> list[str]:
+    """The folders holding the factories' top-level packages, where this process has them
+    loaded: asv imports a benchmark suite through an importer of its own, not sys.path."""
+    roots = []
+    for point in points:
+        top = sys.modules.get(point.factory.split(":")[0].split(".")[0])
+        origin = getattr(top, "__file__", None)
+        if origin:
+            origin = Path(origin)
+            roots.append(str(origin.parent.parent if origin.name == "__init__.py"
+                             else origin.parent))
+    return roots
+
+
 def _spec(points, shim: Path, path: list[str]) -> dict:
     return {"shim": str(shim), "path": path,
             "points": [{"name": p.name, "factory": p.factory, "args": list(p.args),
@@ -230,7 +244,8 @@ def count(points, *, env: dict | None = None, python: str | None = None,
     if len({p.name for p in points}) != len(points):
         raise ValueError("point names must be unique")
     shim, child_env = shim_library(), _child_env(env)
-    spec = _spec(points, shim, [p or os.getcwd() for p in sys.path])  # "": the cwd
+    path = _factory_roots(points) + [p or os.getcwd() for p in sys.path]  # "": the cwd
+    spec = _spec(points, shim, list(dict.fromkeys(path)))
     spec["python"] = python or sys.executable
     results = {}
     with tempfile.TemporaryDirectory(prefix="callgrind-") as tmp:
