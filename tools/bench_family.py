@@ -3,6 +3,7 @@
     .venv/bin/python tools/bench_family.py growth-step   # greedy step: log-free vs logs
     .venv/bin/python tools/bench_family.py growth-solve  # default solve vs the C++ baseline
     .venv/bin/python tools/bench_family.py savings [12|100]  # default solve vs DiscreteDP
+    .venv/bin/python tools/bench_family.py mpi-krylov    # "mpi" with and without BiCGSTAB
 
 Every ratio is of two things timed alternately in this one process (the machine may be
 loaded: only ratios are meaningful).
@@ -112,12 +113,45 @@ def savings(calibration="12", peer_repeats=None, tol=1e-8):
               f"{identical[method]}")
 
 
+def mpi_krylov(repeats=30):
+    """The default solve with "mpi" as plain sweeps and as MPI_KRYLOV (the switch is
+    ``vfi.family.numba.MPI_DEFAULT``, read at each call), alternating, on both savings
+    calibrations and the growth model; also Howard, whose evaluation is now BiCGSTAB."""
+    import vfi.growth as growth
+    import vfi.savings as savings_api
+    from vfi.family import numba as fnb
+
+    cases = {"savings 12": (savings_api, savings_api.quantecon(w_max=10.0, y_size=12), 1e-8),
+             "savings 100": (savings_api, savings_api.quantecon(w_max=5.0, y_size=100), 1e-8),
+             "growth afv2015": (growth, growth.afv2015(), 2e-6)}
+    for name, (member, model, tol) in cases.items():
+        def run(method, model=model, member=member, tol=tol):
+            def call():
+                fnb.MPI_DEFAULT = method
+                return member.solve(model, tol=tol)
+            return call
+
+        results = {label: run(method)() for label, method in
+                   (("mpi sweeps", fnb.MPI), ("mpi krylov", fnb.MPI_KRYLOV))}
+        same = bool((results["mpi sweeps"].policy == results["mpi krylov"].policy).all())
+        count = repeats if "100" not in name else max(3, repeats // 6)
+        medians = interleaved({"mpi sweeps": run(fnb.MPI), "mpi krylov": run(fnb.MPI_KRYLOV)},
+                              count)
+        fnb.MPI_DEFAULT = fnb.MPI_KRYLOV
+        print(f"{name}: mpi sweeps {medians['mpi sweeps'] * 1e3:.2f} ms "
+              f"({results['mpi sweeps'].iterations} greedy steps), mpi krylov "
+              f"{medians['mpi krylov'] * 1e3:.2f} ms ({results['mpi krylov'].iterations}): "
+              f"{medians['mpi sweeps'] / medians['mpi krylov']:.2f}x; same policy: {same}")
+
+
 if __name__ == "__main__":
     what = sys.argv[1] if len(sys.argv) > 1 else "growth-step"
     if what == "growth-step":
         growth_step()
     elif what == "growth-solve":
         growth_solve()
+    elif what == "mpi-krylov":
+        mpi_krylov()
     elif what == "savings":
         savings(*sys.argv[2:3])
     else:
