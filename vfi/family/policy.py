@@ -6,10 +6,12 @@ fixed point.
     (T_\sigma v)(i, s) = u(r_{is} - k_{\sigma(i,s)}) + \beta \sum_t P_{st}\, v(\sigma(i,s), t)
 
 is a gather and an m-term expectation per state. Its fixed point :math:`v_\sigma` is
-approached by sweeps; since :math:`T_\sigma` is monotone, a :math:`\beta`-contraction and
-shifts constants by :math:`\beta`, the MacQueen-Porteus midpoint of the last sweep is
-within the stated tolerance of :math:`v_\sigma`. (The solvers' error bound comes from a
-greedy step, so it is a guarantee whatever the accuracy here.)
+found by BiCGSTAB where numba is installed (:func:`vfi.family.numba._evaluate_krylov`),
+else approached by sweeps; each is checked by a sweep: since :math:`T_\sigma` is
+monotone, a :math:`\beta`-contraction and shifts constants by :math:`\beta`, the
+MacQueen-Porteus midpoint of the last sweep is within the stated tolerance of
+:math:`v_\sigma`. (The solvers' error bound comes from a greedy step, so it is a
+guarantee whatever the accuracy here.)
 """
 from __future__ import annotations
 
