@@ -403,3 +403,15 @@ def test_a_crash_replaces_that_sides_process_and_the_later_points_are_measured(t
     assert len(started["B"]) == 2 and started["B"][0].killed and len(started["A"]) == 1
     assert all(w.closed for w in started["A"] + started["B"])
     assert list(tmp_path.iterdir()) == []  # its folder removed
+
+
+def test_show_prints_one_table_per_environment_with_the_errors(tmp_path, capsys):
+    outcomes = run([CASE, PLAIN], FakeSampler(steady(1.0), fail={PLAIN}))
+    outcomes[0].env, outcomes[1].env = "env-a", "env-b"
+    path = tmp_path / "cmp.json"
+    compare.write_records(path, outcomes)
+    assert compare.main(["show", str(path)]) == 0
+    printed = capsys.readouterr().out
+    assert printed.index("Environment env-a:") < printed.index(CASE.name)
+    assert printed.index("Environment env-b:") < printed.index(PLAIN.name)
+    assert "failed on head: RuntimeError: boom" in printed

@@ -912,11 +912,8 @@ def same_packages(built: dict, commits: dict, repo, project: str) -> dict[str, s
 def report(outcomes: Sequence[Outcome], others: Sequence[Case], out: str | None,
            packages: dict[str, dict] | None = None) -> None:
     """Print the table (one per environment when several) and write the records."""
-    envs = list(dict.fromkeys(o.env for o in outcomes))
-    for env in envs:
-        mine = [o for o in outcomes if o.env == env]
-        print(f"\nEnvironment {env}:" if len(envs) > 1 else "")
-        print(format_table([o.record() for o in mine], [o.note for o in mine]))
+    print()
+    print(tables_by_env([o.record() for o in outcomes], [o.note for o in outcomes]))
     if others:
         print("Not compared (not timings):")
         for case in others:
@@ -1094,8 +1091,22 @@ def cmd_calibrate(args) -> int:
 
 
 def cmd_show(args) -> int:
-    print(format_table(json.loads(Path(args.file).read_text())))
+    print(tables_by_env(json.loads(Path(args.file).read_text())))
     return 0
+
+
+def tables_by_env(records: Sequence[dict], notes: Sequence[str] = ()) -> str:
+    """:func:`format_table` of the records, one section per environment when several."""
+    notes = list(notes) or [r.get("error") or "" for r in records]
+    envs = list(dict.fromkeys(r.get("env", "") for r in records))
+    if len(envs) <= 1:
+        return format_table(records, notes)
+    parts = []
+    for env in envs:
+        mine = [k for k, r in enumerate(records) if r.get("env", "") == env]
+        parts.append(f"Environment {env}:\n" + format_table([records[k] for k in mine],
+                                                             [notes[k] for k in mine]))
+    return "\n\n".join(parts)
 
 
 def parser(default_bench: str = ".") -> argparse.ArgumentParser:
