@@ -30,7 +30,7 @@
 # these modules; EXAMPLES Hypothesis examples per property test, the profile "mutation"). Operators that only break types or code
 # that is not a kernel decision are left out (EXCLUDE adds more, as a TOML list tail).
 set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ROOT=${ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 PY=${PY:-$ROOT/.venv/bin/python}
 BIN=$(dirname "$PY")
 WORK=${WORK:-/tmp/vfi-mutation}
@@ -88,8 +88,12 @@ if [[ ! -f $COV/done || $(cat "$COV/done") != "${include[*]}" ]]; then
   (cd "$TREE" && NUMBA_DISABLE_JIT=1 MUTATION_TEST_LIMIT=$TEST_LIMIT \
     MUTATION_TESTS_JSON="$COV/tests.json" nice -n "$NICE" "$PY" -m coverage run \
     --data-file="$COV/.coverage" --include="$(IFS=,; echo "${include[*]}")" \
-    -m pytest -q -p no:cacheprovider -p mutation_plugin -k "$KEYWORDS" "${pool[@]}" > "$COV/pytest.log" 2>&1) || true
+    -m pytest -q --tb=native -p no:cacheprovider -p mutation_plugin -k "$KEYWORDS" "${pool[@]}" > "$COV/pytest.log" 2>&1) || status=$?
   echo "$((SECONDS - start))" > "$COV/seconds"
+  # 0 or 1 (some tests fail uncompiled or past TEST_LIMIT: left out of the selection)
+  if (( ${status:-0} > 1 )) || grep -q INTERNALERROR "$COV/pytest.log"; then
+    log "the coverage pass stopped (status ${status:-0}): $COV/pytest.log"; exit 1
+  fi
   echo "${include[*]}" > "$COV/done"
   log "coverage pass: $(cat "$COV/seconds") s; $(tail -n 1 "$COV/pytest.log")"
 fi

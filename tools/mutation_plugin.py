@@ -36,8 +36,10 @@ else:
 _RESULTS: dict[str, dict] = {}
 
 
-class TestTooSlow(Exception):
-    """Raised by the alarm in a test past the limit."""
+class TestTooSlow(BaseException):
+    """Raised by the alarm in a test past the limit: a BaseException, so that Hypothesis
+    does not take it for a failing example (and shrink it, unbounded), and raised again
+    every half second until the test has stopped."""
 
 
 def _coverage():
@@ -70,7 +72,7 @@ def pytest_runtest_call(item):
     limit = float(os.environ.get("MUTATION_TEST_LIMIT", "0") or 0)
     if limit > 0:
         previous = signal.signal(signal.SIGALRM, _alarm)
-        signal.setitimer(signal.ITIMER_REAL, limit)
+        signal.setitimer(signal.ITIMER_REAL, limit, 0.5)
     try:
         yield
     finally:

@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 from cosmic_ray.mutating import apply_mutation
+from cosmic_ray.plugins import get_operator
 from cosmic_ray.work_db import WorkDB, use_db
 from cosmic_ray.work_item import TestOutcome, WorkerOutcome
 
@@ -57,7 +58,8 @@ def compiled(args) -> int:
             continue
         mutation = item.mutations[0]
         module = str(mutation.module_path)
-        apply_mutation(tree / module, mutation.operator_name, mutation.occurrence)
+        operator = get_operator(mutation.operator_name)(**(mutation.operator_args or {}))
+        apply_mutation(tree / module, operator, mutation.occurrence)
         start = time.perf_counter()
         try:
             proc = subprocess.run(
