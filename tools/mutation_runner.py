@@ -56,7 +56,7 @@ def main(argv: list[str]) -> int:
         env.pop("NUMBA_DISABLE_JIT", None)
     else:
         env["NUMBA_DISABLE_JIT"] = "1"
-    command = [sys.executable, "-m", "pytest", "-x", "-q", "--no-header", "-p",
+    command = [sys.executable, "-m", "pytest", "-x", "-q", "--tb=native", "--no-header", "-p",
                "no:cacheprovider", "-p", "mutation_plugin", *nodes]
     return subprocess.call(command, env=env, cwd=tree)
 
