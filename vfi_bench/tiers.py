@@ -30,7 +30,6 @@ QUICK = (
     r"^bench_compile\.ImportVfi\.",
     # Instructions per call of the headline cases, counted under Callgrind: one Valgrind
     # process per class (about 2 min for the notebook case of every variant here).
-    r"^bench_instructions\.",
 )
 
 TIERS = {"full": (".",), "quick": QUICK}

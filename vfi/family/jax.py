@@ -11,6 +11,30 @@ with ``shard_map``. Each device holds its rows of V and of the resources; a step
 the expectation of its rows, gathers it (``all_gather``, as cake eating's ``jax-sharded``
 gathers its value) and runs the blocked greedy step on its rows over every choice. The
 value and policy are gathered once, at the end, so every process gets the whole result.
+
+Across processes and hosts (cake eating's ``jax-sharded`` alike): every process runs the
+same script, joins first, then makes the same calls with the same arguments::
+
+    import jax
+    jax.config.update("jax_cpu_collectives_implementation", "gloo")  # CPU processes only
+    jax.distributed.initialize(coordinator_address="HOST0:PORT", num_processes=N,
+                               process_id=I)
+    import vfi, vfi.growth
+    value = vfi.iterate(grid, beta, k, variant="jax-sharded")   # all N processes' devices
+    v = vfi.growth.iterate(model, k, variant="jax-sharded")
+
+``tests/test_multiprocess.py`` runs this in ``make test``: two processes on 127.0.0.1,
+two simulated CPU devices each (``XLA_FLAGS=--xla_force_host_platform_device_count=2``
+set before JAX is imported), cake eating, growth and savings, each process's result
+equal to the one-process answer to 1e-12. By hand, one command per process (process 0
+hosts the coordinator on PORT): ``python tests/multiprocess_worker.py --port PORT
+--processes 2 --process-id I --devices 2 --out DIR`` for I = 0 and 1, each writing
+``DIR/process-I.npz``. Under SLURM, ``srun --ntasks=N python script.py`` with
+``jax.distributed.initialize()`` called without arguments (JAX reads the coordinator, N
+and I from SLURM's variables; not tested here: no cluster). ``memory_cap=`` (bytes per
+device) refuses a split that does not fit: on 8 simulated devices, growth at 601 x 5
+needs 29.4 MiB on one device, over a 16 MiB cap (refused), and 3.8 MiB per device split
+eight ways (runs).
 """
 from __future__ import annotations
 
