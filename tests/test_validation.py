@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import vfi
-from vfi import savings
+from vfi import growth, savings
 from vfi.validation import plain
 
 VARIANTS = vfi.variants()
@@ -80,8 +80,21 @@ def test_numbers_in_messages_are_not_numpy_reprs(make, shown):
 
 
 def test_plain_writes_numpy_scalars_as_python_numbers():
-    assert [plain(x) for x in (np.float64(2.5), np.int64(3), np.float32(0.5), 0.1, "a")] == [
-        "2.5", "3", "0.5", "0.1", "'a'"]
+    assert [plain(x) for x in (np.float64(2.5), np.int64(3), np.float32(0.5), 0.1, "a",
+                               np.str_("b"))] == ["2.5", "3", "0.5", "0.1", "'a'", "'b'"]
+
+
+@pytest.mark.parametrize("make", [
+    lambda method: vfi.solve(GOOD_GRID, 0.9, method=method),
+    lambda method: growth.solve(growth.afv2015(30), method=method),
+    lambda method: savings.solve(savings.OptimalSavings(
+        R=1.01, beta=0.9, gamma=2.0, grid=np.linspace(1.0, 2.0, 5), y=np.array([1.0]),
+        P=np.eye(1)), method=method),
+], ids=["cake", "growth", "savings"])
+def test_a_mistyped_method_is_shown_plainly_with_the_nearest_name(make):
+    with pytest.raises(ValueError, match=r"method must be one of .*howard.*; "
+                                         r"got 'hovard'; did you mean 'howard'\?$"):
+        make(np.str_("hovard"))
 
 
 def test_unknown_variant_lists_known_names():

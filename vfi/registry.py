@@ -9,7 +9,6 @@ the command line) reads this registry; nothing keeps its own list of variants.
 """
 from __future__ import annotations
 
-import difflib
 import functools
 import importlib
 import inspect
@@ -18,6 +17,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
+
+from vfi.validation import did_you_mean, plain
 
 __all__ = ["Variant", "VariantUnavailable", "register", "lookup", "variants",
            "unavailable_variants", "get_variant", "problems", "alias", "declare_problem",
@@ -192,18 +193,10 @@ def get_variant(problem: str, name: object) -> Variant:
         name = _ALIASES.get((problem, name), name)
     if not isinstance(name, str) or (problem, name) not in _REGISTRY:
         known = [v.name for v in _known(problem)]
-        got = repr(str(name)) if isinstance(name, str) else repr(name)
         raise ValueError(f"variant must be one of the known {problem} variants "
-                         f"({', '.join(known)}); got {got}{_did_you_mean(name, known)}")
+                         f"({', '.join(known)}); got {plain(name)}{did_you_mean(name, known)}")
     return _REGISTRY[problem, name]
 
-
-def _did_you_mean(name: object, known: list[str]) -> str:
-    """``"; did you mean 'numba-loops'?"`` for a near miss of a known name, else ``""``."""
-    if not isinstance(name, str):
-        return ""
-    close = difflib.get_close_matches(name.lower(), known, n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 _LOADED: dict[tuple[str, str], Callable] = {}

@@ -5,19 +5,41 @@ so that a compiled kernel never sees input that could make it misbehave.
 """
 from __future__ import annotations
 
+import difflib
 import math
 import numbers
 
 import numpy as np
 
 __all__ = ["as_float_array", "as_grid", "as_unit_interval", "as_count", "as_vector", "as_positive",
-           "plain"]
+           "as_choice", "did_you_mean", "plain"]
 
 
 def plain(value: object) -> str:
     """``value`` as an error message shows it: a NumPy scalar as its Python number
     (``2.0``, not ``np.float64(2.0)``), anything else as its ``repr``."""
-    return repr(value.item() if isinstance(value, np.generic) else value)
+    if isinstance(value, np.generic):
+        value = value.item()
+    return repr(str(value) if isinstance(value, str) else value)
+
+
+def did_you_mean(value: object, known: list[str]) -> str:
+    """``"; did you mean 'numba-loops'?"`` for a near miss of a known name, else ``""``."""
+    if not isinstance(value, str):
+        return ""
+    close = difflib.get_close_matches(value.lower(), list(known), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def as_choice(name: str, value: object, options) -> str:
+    """``value`` as a plain ``str`` when it is one of ``options``, else a ValueError that
+    lists them, shows ``value`` plainly (``'hovard'``, not ``np.str_('hovard')``) and
+    suggests the nearest option."""
+    options = list(options)
+    if isinstance(value, str) and value in options:
+        return str(value)
+    raise ValueError(f"{name} must be one of {', '.join(options)}; got {plain(value)}"
+                     f"{did_you_mean(value, options)}")
 
 
 def _float64_copy(name: str, value: object, ndim: int | None) -> np.ndarray:

@@ -6,7 +6,7 @@ import numpy as np
 from vfi import registry, solvers
 from vfi.cake.policy import concave_majorant_or_none, evaluate_exact, evaluate_sweeps
 from vfi.cake.problem import CakeEating, check_num_iter, closed_form, validate
-from vfi.validation import as_count, as_positive
+from vfi.validation import as_choice, as_count, as_positive, plain
 
 PROBLEM = "cake"
 
@@ -234,8 +234,7 @@ def solve(grid, beta, *, tol=1e-10, method="auto", variant=None, max_iter=10_000
     """
     problem = validate(grid, beta)
     tol = as_positive("tol", tol)
-    if method not in SOLVE_METHODS:
-        raise ValueError(f"method must be one of {', '.join(SOLVE_METHODS)}; got {method!r}")
+    method = as_choice("method", method, SOLVE_METHODS)
 
     max_iter = as_count("max_iter", max_iter, minimum=1)
     sweeps = as_count("sweeps", sweeps, minimum=1)
@@ -244,7 +243,7 @@ def solve(grid, beta, *, tol=1e-10, method="auto", variant=None, max_iter=10_000
     if method == "exact":
         if variant not in (None, "numba-maxplus"):
             raise ValueError(f"variant must be None with method='exact' (the fixed point is "
-                             f"one max-plus merge, numba-maxplus); got {variant!r}")
+                             f"one max-plus merge, numba-maxplus); got {plain(variant)}")
         problem.initial_value(v0)  # checked, though the fixed point does not depend on it
         return _exact(problem, tol)
     variant = default_solve_variant() if variant is None else variant

@@ -16,7 +16,7 @@ import numpy as np
 
 from vfi import registry, solvers
 from vfi.family import policy as family_policy
-from vfi.validation import as_count, as_positive
+from vfi.validation import as_choice, as_count, as_positive
 
 #: Variants tried, in order, when none is named (a member may pass its own).
 PREFERENCE = ("numba-monotone", "numba-brute", "jax-blocked", "numpy-blocked", "python-loops")
@@ -258,9 +258,7 @@ class Member:
         """
         model = self.model(model)
         tol = as_positive("tol", tol)
-        if method not in solvers.METHODS:
-            raise ValueError(f"method must be one of {', '.join(solvers.METHODS)}; "
-                             f"got {method!r}")
+        method = as_choice("method", method, solvers.METHODS)
         max_iter = as_count("max_iter", max_iter, minimum=1)
         sweeps = as_count("sweeps", sweeps, minimum=1)
         variant = self.variant_name(variant)

@@ -24,6 +24,8 @@ import warnings
 
 import numpy as np
 
+from vfi.validation import as_choice
+
 __all__ = ["discrete_dp", "solve_discrete_dp", "METHODS"]
 
 #: Solution methods of ``DiscreteDP.solve`` that :func:`solve_discrete_dp` accepts.
@@ -185,8 +187,7 @@ def solve_discrete_dp(ddp, method, epsilon=1e-8, *, max_iter=None, k=20):
     >>> v.shape, policy.dtype
     ((150, 12), dtype('int64'))
     """
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    method = as_choice("method", method, METHODS)
     shape = getattr(ddp, "grid_shape", None)
     if shape is None:
         raise ValueError("ddp has no grid_shape: build it with discrete_dp")
