@@ -28,6 +28,20 @@ def git(repo, *args):
                           cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
 
 
+def repository_of_commits(tmp_path, count):
+    """A git repository in ``tmp_path / "repo"`` with ``count`` commits, and their hashes."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    commits = []
+    for k in range(count):
+        (repo / "f.txt").write_text(str(k))
+        git(repo, "add", ".")
+        git(repo, "commit", "-q", "-m", f"c{k}")
+        commits.append(git(repo, "rev-parse", "HEAD"))
+    return repo, commits
+
+
 def result(machine, commit, value, env_name, python, extra_params=None):
     params = {"machine": machine, "python": python, **(extra_params or {})}
     return {"commit_hash": commit, "env_name": env_name, "date": 1_700_000_000_000,
@@ -42,15 +56,7 @@ def write(folder, name, data):
 
 
 def test_two_machines_at_two_commits_publish_apart(tmp_path):
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    git(repo, "init", "-q", "-b", "main")
-    commits = []
-    for k in range(2):
-        (repo / "f.txt").write_text(str(k))
-        git(repo, "add", ".")
-        git(repo, "commit", "-q", "-m", f"c{k}")
-        commits.append(git(repo, "rev-parse", "HEAD"))
+    repo, commits = repository_of_commits(tmp_path, 2)
     mine, reference = tmp_path / "results", tmp_path / "reference"
     write(mine, "benchmarks.json", SUITE)
     for folder, machine in ((mine, "mine"), (reference, "ref")):
@@ -262,17 +268,6 @@ class Tables(HTMLParser):
             self.cell += data
 
 
-def three_commits(tmp_path):
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    git(repo, "init", "-q", "-b", "main")
-    commits = []
-    for k in range(3):
-        (repo / "f.txt").write_text(str(k))
-        git(repo, "add", ".")
-        git(repo, "commit", "-q", "-m", f"c{k}")
-        commits.append(git(repo, "rev-parse", "HEAD"))
-    return repo, commits
 
 
 @pytest.fixture
@@ -281,7 +276,7 @@ def front_page(tmp_path, monkeypatch):
     HEAD, and a comparison of the first two commits with one point regressed."""
     from vfi_bench import frontpage
 
-    repo, commits = three_commits(tmp_path)
+    repo, commits = repository_of_commits(tmp_path, 3)
     results = tmp_path / "results"
     t0 = 1_800_000_000_000
     mine = {"numba-maxplus": (3.3e-6, 3.43e-6, 3.6e-6),
@@ -367,7 +362,7 @@ def test_the_front_page_shows_the_latest_comparison_and_links_its_table(front_pa
 def test_without_a_comparison_the_front_page_has_no_such_section(tmp_path, monkeypatch):
     from vfi_bench import frontpage
 
-    repo, commits = three_commits(tmp_path)
+    repo, commits = repository_of_commits(tmp_path, 3)
     cells = {"numba-masked": (1e-3, 1e-3, 1e-3)}
     write_result(tmp_path / "results", notebook_result("mine", commits[2], 0, 0, cells))
     monkeypatch.chdir(repo)
