@@ -49,6 +49,24 @@ def durations_in(folder: Path) -> dict[str, float]:
     return {name: seconds for name, (_, seconds) in found.items()}
 
 
+def machines_in(folder: Path) -> list[str]:
+    """The machines whose results ``folder`` holds: each result file's ``params.machine``
+    (``results/durations/`` keeps several machines' files), else the folder's name."""
+    machines = []
+    for path in sorted(folder.glob("*.json")):
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if not isinstance(data, dict) or "result_columns" not in data:
+            continue  # machine.json, benchmarks.json
+        params = data.get("params") if isinstance(data.get("params"), dict) else {}
+        machine = params.get("machine") or folder.name
+        if machine not in machines:
+            machines.append(machine)
+    return machines
+
+
 def expected_durations(mine: Path, references: Iterable[Path]) -> tuple[dict, str]:
     """Each benchmark's expected seconds, and where they come from: this machine's
     results (``mine``), any benchmark they lack taken from the reference machines'."""
@@ -56,7 +74,7 @@ def expected_durations(mine: Path, references: Iterable[Path]) -> tuple[dict, st
     for folder in references:
         found = durations_in(folder)
         if found:
-            names.append(folder.name)
+            names += [m for m in machines_in(folder) if m not in names]
         for name, seconds in found.items():
             reference.setdefault(name, seconds)
     own = durations_in(mine) if mine.is_dir() else {}

@@ -103,6 +103,17 @@ def test_expected_durations_mine_newest_first_then_the_references(tmp_path):
         "the durations of ref-vm"
 
 
+def test_a_folder_of_several_machines_durations_names_each_machine(tmp_path):
+    durations = tmp_path / "durations"
+    for machine in ("vm-a", "vm-b"):
+        result_file(durations, f"{machine}.json", 1, {f"a.A.time_{machine[-1]}": 1.0})
+        data = json.loads((durations / f"{machine}.json").read_text())
+        (durations / f"{machine}.json").write_text(json.dumps({**data, "params": {
+            "machine": machine}}))
+    source = progress.expected_durations(tmp_path / "none", [durations])[1]
+    assert source == "the durations of vm-a, vm-b"
+
+
 def asv_lines(names):
     total = len(names)
     yield f"· Running {total} total benchmarks (1 commits * 1 environments * {total} benchmarks)"
