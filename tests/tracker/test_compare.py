@@ -415,3 +415,49 @@ def test_show_prints_one_table_per_environment_with_the_errors(tmp_path, capsys)
     assert printed.index("Environment env-a:") < printed.index(CASE.name)
     assert printed.index("Environment env-b:") < printed.index(PLAIN.name)
     assert "failed on head: RuntimeError: boom" in printed
+
+
+# ---- latest.json: every compare that produced records ---------------------------------
+
+def test_every_compare_writes_latest_json_that_latest_compare_reads(tmp_path, monkeypatch,
+                                                                    capsys):
+    """cmd_compare with the asv parts replaced by fakes: no --out, and still
+    ``<compare folder>/latest.json`` with the commits, machine, status and records."""
+    import types
+
+    import asv.repo
+
+    from vfi_bench.asvkit import config as cfg
+    from vfi_bench.asvkit import latest_compare
+
+    conf = types.SimpleNamespace(env_dir=str(tmp_path / ".asv" / "env"),
+                                 config_path=str(tmp_path / "asv.conf.json"))
+    monkeypatch.setattr(cfg, "load", lambda path: conf)
+    monkeypatch.setattr(cfg, "choose_environments", lambda conf, env: ["env-1"])
+    monkeypatch.setattr(asv.repo, "get_repo", lambda conf: None)
+    monkeypatch.setattr(compare, "resolve", lambda repo, rev: rev * 8)
+    monkeypatch.setattr(compare, "machine_info", lambda path, name: {"machine": "m1"})
+    slower = {CASE: 1.5, PLAIN: 1.0}
+
+    def environment(conf, repo, commits, name, args, machine, floors, seed):
+        outcomes = run([CASE, PLAIN], FakeSampler(lambda case, look: slower[case]))
+        for o in outcomes:
+            o.env = name
+        return outcomes, [], {"numpy": "2.0.0"}, tmp_path / "view.json"
+    monkeypatch.setattr(compare, "compare_environment", environment)
+    args = compare.parser().parse_args(["compare", "--base", "a", "--head", "b"])
+    assert args.out is None
+    assert compare.cmd_compare(args) == 1
+    path = tmp_path / ".asv" / "compare" / "latest.json"
+    data = json.loads(path.read_text())
+    assert (data["base"], data["head"], data["machine"]) == ("aaaaaaaa", "bbbbbbbb", "m1")
+    assert data["envs"] == ["env-1"] and data["exit_status"] == 1
+    assert data["counts"] == {"regressed": 1, "same": 1}
+    assert [r["verdict"] for r in data["records"]] == ["regressed", "same"]
+    assert data["records"][0]["packages"] == {"numpy": "2.0.0"}
+    found = latest_compare.latest(tmp_path / ".asv" / "compare")
+    assert found.path == path and (found.base, found.head) == ("aaaaaaaa", "bbbbbbbb")
+    assert found.machine == "m1" and found.regressed()
+    assert found.verdict() == "regression confirmed: 1 regressed, 1 same"
+    assert [p.name for p in path.parent.iterdir()] == ["latest.json"]  # no partial left
+    assert f"Latest compare: {path}" in capsys.readouterr().out

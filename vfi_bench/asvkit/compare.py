@@ -45,7 +45,11 @@ from the history that ``asv publish`` reads, whose ``benchmarks.json`` is left a
 with the suite's ``benchmarks.json`` and a configuration file beside it, so the printed
 ``asv compare --config <that file> BASE HEAD`` reads them. The records (``--out``) carry
 :data:`RECORD_KEYS`: each point's ratio, interval, verdict, mde and threshold, the
-error of a side that failed, the environment, and the packages it ran with.
+error of a side that failed, the environment, and the packages it ran with. Every
+compare that produced records also writes ``<env_dir>/../compare/latest.json``
+(:func:`write_latest`: the commits, date, machine, environments, exit status, verdict
+counts and the records), whatever ``--out`` says: the front page reads it
+(:mod:`.latest_compare`).
 
 Exit status, the first that applies: 2 when the comparison could not run (a bad
 configuration, unknown revision, environment that did not build or whose sides differ,
@@ -645,13 +649,49 @@ def format_table(records: Sequence[dict], notes: Sequence[str] = ()) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
+def records_of(outcomes: Sequence[Outcome], packages: dict[str, dict] | None = None
+               ) -> list[dict]:
+    """The records, each with the ``packages`` (``{name: version}``, the project aside)
+    its environment ran with on both sides."""
+    packages = packages or {}
+    return [{**o.record(), "packages": packages.get(o.env, {})} for o in outcomes]
+
+
 def write_records(path: str | Path, outcomes: Sequence[Outcome],
                   packages: dict[str, dict] | None = None) -> None:
-    """The records as JSON, each with the ``packages`` (``{name: version}``, the
-    project aside) its environment ran with on both sides."""
-    packages = packages or {}
-    records = [{**o.record(), "packages": packages.get(o.env, {})} for o in outcomes]
-    Path(path).write_text(json.dumps(records, indent=1) + "\n")
+    """:func:`records_of` the outcomes as a JSON list."""
+    Path(path).write_text(json.dumps(records_of(outcomes, packages), indent=1) + "\n")
+
+
+#: The file every compare that produced records writes in its compare folder, whatever
+#: ``--out`` says: what :mod:`.latest_compare` (the front page) reads.
+LATEST = "latest.json"
+
+
+def write_latest(folder: Path, commits: dict[str, str], machine: str, envs: Sequence[str],
+                 code: int, outcomes: Sequence[Outcome],
+                 packages: dict[str, dict] | None = None) -> Path:
+    """``<folder>/latest.json``: ``base`` and ``head`` commits, ``date`` of the run (UTC,
+    ISO 8601), ``machine``, ``envs``, ``exit_status`` and its meaning, ``counts`` (points
+    per verdict) and the ``records``; written whole, then moved into place."""
+    import datetime
+
+    records = records_of(outcomes, packages)
+    counts: dict[str, int] = {}
+    for rec in records:
+        counts[rec["verdict"]] = counts.get(rec["verdict"], 0) + 1
+    data = {"base": commits["A"], "head": commits["B"],
+            "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+            "machine": machine, "envs": list(envs), "exit_status": code,
+            "outcome": EXIT_MEANINGS[code], "counts": dict(sorted(counts.items())),
+            "records": records}
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / LATEST
+    partial = folder / f".{LATEST}.partial"
+    partial.write_text(json.dumps(data, indent=1) + "\n")
+    partial.replace(path)
+    return path
 
 
 # ---- asv: configuration, environments, results -----------------------------------------
@@ -1013,6 +1053,10 @@ def cmd_compare(args) -> int:
     print(f"asv results: asv compare --config {view} {commits['A'][:8]} {commits['B'][:8]}")
     report(outcomes, others, args.out, packages)
     code = exit_code(outcomes)
+    if outcomes:
+        latest = write_latest(compare_dir(conf), commits, machine["machine"], env_names,
+                              code, outcomes, packages)
+        print(f"Latest compare: {latest}")
     print(f"compare: {time.monotonic() - started:.0f} s wall, exit status {code}"
           f" ({EXIT_MEANINGS[code]})")
     return code

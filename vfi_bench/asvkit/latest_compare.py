@@ -1,9 +1,11 @@
 """The latest paired comparison a compare folder holds, for a report to show.
 
-``compare --out FILE`` writes its records, one per benchmark point (``benchmark``,
-``params``, ``ratio``, ``low``, ``high``, ``verdict``, ``mde``, ...), as a JSON list (the
-step checks of :mod:`.steps` write theirs as ``step.json``), and saves both commits'
-samples as asv results under ``<folder>/results/<machine>/``.
+Every compare writes ``latest.json`` here (an object with ``base``, ``head``,
+``date``, ``machine`` and ``records``), and ``compare --out FILE`` its records, one per
+benchmark point (``benchmark``, ``params``, ``ratio``, ``low``, ``high``, ``verdict``,
+``mde``, ...), as a JSON list (the step checks of :mod:`.steps` write theirs as
+``step.json``), and saves both commits' samples as asv results under
+``<folder>/results/<machine>/``.
 :func:`latest` takes the newest records file directly in the folder and says which
 commits it compared: from the file when it names them (a JSON object with ``base``,
 ``head``, ``date``, ``machine`` and ``records``), else from the asv results saved with
