@@ -1,11 +1,13 @@
 """The command line as a new user tries it: useful output, usage errors, no tracebacks;
 and the usage lines of ``python -m vfi`` and ``python -m vfi_bench``."""
+import json
 import re
 import subprocess
 import sys
 import types
 
 import pytest
+from members import rows
 
 import vfi
 from vfi import __main__ as cli
@@ -146,7 +148,7 @@ def usage_of(main, argv, capsys) -> str:
     return capsys.readouterr().out.splitlines()[0]
 
 
-@pytest.mark.parametrize("command", ["solve", "variants", "savings"])
+@pytest.mark.parametrize("command", ["solve", "time", "variants", "savings"])
 def test_vfi_usage_names_python_m_vfi(command, capsys):
     assert usage_of(cli.main, [command], capsys).startswith(f"usage: python -m vfi {command} ")
 
@@ -170,3 +172,59 @@ def test_vfi_bench_usage_from_the_shell():
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("usage: python -m vfi_bench show ")
+
+
+# ---- every member: solve and time, found through the registry -------------------------
+
+@rows()
+def test_solve_runs_for_every_member(row, capsys):
+    row.model()  # skips where the case needs an optional package
+    assert cli.main(["solve", row.name, *row.cli_options(), "--once"]) == 0
+    out = capsys.readouterr().out
+    assert "error bound:" in out and "converged:      True" in out
+
+
+@rows()
+def test_solve_usage_is_python_m_vfi_solve_member(row, capsys):
+    usage = usage_of(cli.main, ["solve", row.name], capsys)
+    assert usage.startswith(f"usage: python -m vfi solve {row.name} ")
+
+
+@rows()
+def test_time_times_every_available_variant_against_the_reference(row, capsys):
+    member = row.member
+    row.model()
+    assert cli.main(["time", row.name, *row.cli_options(), "--steps", "2", "--repeat", "1",
+                     "--json"]) == 0
+    table = json.loads(capsys.readouterr().out)
+    assert table["member"] == row.name and table["reference"] == member.reference
+    assert sorted(r["variant"] for r in table["variants"]) == sorted(member.variants())
+    assert min(r["ratio"] for r in table["variants"]) == 1.0
+    for r in table["variants"]:
+        assert r["agreement"] <= 1e-10, r
+        assert r["median_s"] > 0 and r["repeats"] >= 1
+
+
+def test_time_prints_a_table(capsys):
+    assert cli.main(["time", "cake", "--n", "30", "--steps", "2", "--repeat", "2",
+                     "--variant", "numpy-masked", "--variant", "numpy-broadcast"]) == 0
+    captured = capsys.readouterr()
+    header = captured.out.splitlines()[1].split()
+    assert header == ["variant", "median", "spread", "ratio", "runs", "first", "call",
+                      "agreement"]
+    assert "numpy-masked" in captured.out and "numpy-broadcast" in captured.out
+
+
+@pytest.mark.parametrize("args, message", [
+    (("time", "cake", "--steps", "0"), "--steps must be >= 1"),
+    (("time", "cake", "--variant", "numba-loop"), "did you mean 'numba-loops'?"),
+    (("solve", "growth", "--n", "1"), "--n must be >= 2"),
+    (("solve", "cake", "--x-min", "-1"), "grid must be non-negative"),
+    (("solve", "growth", "--grid-file", "/no/such/file"), "--grid-file: cannot read"),
+    (("solve", "toffee"), "invalid choice"),
+])
+def test_member_commands_name_the_option_and_the_rule(args, message, capsys):
+    with pytest.raises(SystemExit) as done:
+        cli.main(list(args))
+    assert done.value.code == 2
+    assert message in capsys.readouterr().err

@@ -14,21 +14,25 @@ the others are :mod:`vfi.growth` and :mod:`vfi.savings`)::
 the notebook's own formulation is ``"numpy-masked"``); ``method="auto"`` is the exact
 fixed point by one max-plus merge where the grid allows it, else Howard.
 
+Every model is a member (:mod:`vfi.member`): ``vfi.cake``, ``vfi.growth``, ``vfi.savings``
+expose the same ``iterate(model, num_iter, ...)``, ``bellman``, ``solve(model, ...)``,
+``variants()``, ``case(n)``; :func:`vfi.registry.members` lists them. The functions above
+are the cake member's on raw arrays (:mod:`vfi.cake.front`).
+
 Kernels live per problem and backend (``vfi/cake/numba.py``, ...) and are found
 through :mod:`vfi.registry`; numba and jax are optional and imported lazily.
 """
 from vfi import growth, savings  # the savings family's other members, by name
 from vfi.cake import (
+    CAKE,
     DEFAULT_VARIANT,
     CakeEating,
-    bellman,
     closed_form,
-    iterate,
-    solve,
     unavailable_variants,
     validate,
     variants,
 )
+from vfi.cake.front import bellman, iterate, solve
 from vfi.registry import VariantUnavailable
 from vfi.solvers import ConvergenceWarning, SolveResult
 
@@ -36,4 +40,4 @@ __version__ = "0.1.0"
 
 __all__ = ["iterate", "bellman", "solve", "SolveResult", "ConvergenceWarning", "variants",
            "unavailable_variants", "closed_form", "validate", "CakeEating", "VariantUnavailable",
-           "DEFAULT_VARIANT", "growth", "savings"]
+           "DEFAULT_VARIANT", "CAKE", "growth", "savings"]

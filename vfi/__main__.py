@@ -1,4 +1,11 @@
-"""The command line: ``python -m vfi solve ...`` and ``python -m vfi variants``.
+"""The command line, over the registry's members (:func:`vfi.registry.members`)::
+
+    python -m vfi solve {cake,growth,savings} [model options] [--plot FILE]
+    python -m vfi time {cake,growth,savings} [--n N] [--steps K] [--json]
+    python -m vfi variants
+
+A member's model options are the parameters of its ``case``; a new member is a new
+subcommand of each with no edit here.
 
 Each command is a function ``add_<name>(subparsers)`` that registers its parser and sets
 ``handler``; a new command is one such function and one line in :data:`COMMANDS`.
@@ -6,6 +13,8 @@ Each command is a function ``add_<name>(subparsers)`` that registers its parser 
 from __future__ import annotations
 
 import argparse
+import inspect
+import json
 import os
 import sys
 import time
@@ -15,31 +24,92 @@ import numpy as np
 from vfi import registry
 
 
-def _load_grid(args, parser):
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def case_options(member):
+    """``{parameter: default}`` of the member's ``case``: its model options."""
+    return {name: p.default for name, p in inspect.signature(member.case).parameters.items()}
+
+
+def add_model_options(parser, member):
+    """One option per parameter of ``member.case`` (type from its default), and
+    ``--grid-file``, which every member's model takes through ``with_grid``."""
+    for name, default in case_options(member).items():
+        kind = type(default) if isinstance(default, (int, float, str)) else float
+        parser.add_argument(_flag(name), type=kind, default=default,
+                            help=f"default {default}")
+    parser.add_argument("--grid-file", help="text file of grid points (one per line), "
+                                            "replacing the case's grid")
+
+
+def _named(message: str, names) -> str:
+    """The library's ``name must ...`` as the option the user typed: ``--name must ...``."""
+    for name in sorted(names, key=len, reverse=True):
+        if message.startswith(f"{name} "):
+            return _flag(name) + message[len(name):]
+    return message
+
+
+def build_model(args, parser, member):
+    options = {name: getattr(args, name) for name in case_options(member)}
+    try:
+        model = member.case(**options)
+    except ImportError as exc:
+        parser.error(str(exc))
+    except (TypeError, ValueError) as exc:
+        parser.error(_named(str(exc), options))
     if args.grid_file is not None:
         try:
-            return np.loadtxt(args.grid_file, ndmin=1)
+            grid = np.loadtxt(args.grid_file, ndmin=1)
         except (OSError, ValueError) as exc:
             parser.error(f"--grid-file: cannot read {args.grid_file}: {exc}")
-    if args.n < 1:
-        parser.error("--n must be >= 1")
-    return np.linspace(args.x_min, 1.0, args.n)
+        try:
+            model = model.with_grid(grid)
+        except (TypeError, ValueError) as exc:
+            parser.error(f"--grid-file: {exc}")
+    return model
 
 
-def _plot(path, grid, result, exact):
+def continuous_value(model):
+    """The closed form's value on the model's grid, where the model has one, else None."""
+    closed_form = getattr(model, "closed_form", None)
+    if closed_form is None:
+        return None
+    value = closed_form()
+    return value[0] if isinstance(value, tuple) else value
+
+
+#: Columns drawn for a model with several exogenous states: first, middle, last.
+def _columns(value):
+    value = value.reshape(value.shape[0], -1)
+    m = value.shape[1]
+    return value, sorted({0, m // 2, m - 1})
+
+
+def _plot(path, member, model, result, exact):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    grid = model.grid
+    value, columns = _columns(result.value)
+    policy, _ = _columns(result.policy)
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
-    left.plot(grid, result.value, label="discrete fixed point")
-    left.plot(grid, exact, "--", label="closed form sqrt((x - x_min)/(1 - beta^2))")
-    left.set(xlabel="cake x", ylabel="value V(x)", title="Value")
+    for s in columns:
+        suffix = "" if value.shape[1] == 1 else f", state {s}"
+        left.plot(grid, value[:, s], label="discrete fixed point" + suffix)
+        right.plot(grid, grid[policy[:, s]], label="policy" + suffix)
+    if exact is not None:
+        exact, _ = _columns(exact)
+        for s in columns:
+            left.plot(grid, exact[:, s], "--", label="closed form" if s == columns[0] else None)
+    right.plot(grid, grid, ":", color="grey", label="next = today")
+    left.set(xlabel="grid", ylabel="value", title=f"{member.name}: value")
+    right.set(xlabel="grid", ylabel="next grid point", title=f"{member.name}: policy")
     left.legend()
-    right.plot(grid, grid[result.policy], label="x' (policy)")
-    right.plot(grid, grid, ":", color="grey", label="x' = x")
-    right.set(xlabel="cake x", ylabel="cake kept x'", title="Policy")
     right.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -68,26 +138,43 @@ def print_times(first, warm):
     print(f"first call:     {first:.4f} s (loading and JIT compilation included)")
 
 
-def run_solve(args, parser):
+def solve_options(member):
+    """The solve keywords the command line passes (those of the member's solve)."""
+    return inspect.signature(member.solve).parameters
+
+
+def run_solve(args, parser, member):
     import vfi
 
-    grid = _load_grid(args, parser)
+    model = build_model(args, parser, member)
+    options = dict(tol=args.tol, method=args.method, variant=args.variant,
+                   max_iter=args.max_iter, sweeps=args.sweeps)
+    if getattr(args, "exact_policy", False):
+        options["exact_policy"] = True
+    if member.name == "cake":  # through the notebook's front, which tests can watch
+        def call():
+            return vfi.solve(model.grid, model.beta, **options)
+    else:
+        def call():
+            return member.solve(model, **options)
     try:
-        result, first, warm = time_first_and_warm(lambda: vfi.solve(
-            grid, args.beta, tol=args.tol, method=args.method, variant=args.variant,
-            max_iter=args.max_iter, sweeps=args.sweeps), repeat=not args.once)
-        exact = vfi.closed_form(grid, args.beta)
+        result, first, warm = time_first_and_warm(call, repeat=not args.once)
+        exact = continuous_value(model)
     except (ValueError, TypeError, registry.VariantUnavailable) as exc:
-        parser.error(str(exc))
+        parser.error(_named(str(exc), options))
+    grid = model.grid
+    print(f"model:          {member.summary}, value shape {model.shape}")
     print(f"grid:           {grid.size} points in [{grid[0]:g}, {grid[-1]:g}]")
     print(f"method:         {result.method} with {result.variant}")
     print(f"iterations:     {result.iterations}")
     print(f"converged:      {result.converged}")
     print(f"error bound:    {result.error_bound:.3e} (guaranteed sup distance to the fixed point)")
-    print(f"closed form:    sup |V - V_continuous| = {np.max(np.abs(result.value - exact)):.3e}")
+    if exact is not None:
+        print(f"closed form:    sup |V - V_continuous| = "
+              f"{np.max(np.abs(result.value - exact)):.3e}")
     print_times(first, warm)
     if args.plot:
-        _plot(args.plot, grid, result, exact)
+        _plot(args.plot, member, model, result, exact)
     return 0 if result.converged else 1
 
 
@@ -96,24 +183,148 @@ def add_once(parser):
                         help="solve once: time only the first call, not the warm one")
 
 
-def add_solve(subparsers):
-    from vfi.cake import SOLVE_METHODS
-
-    parser = subparsers.add_parser("solve", help="solve the cake-eating problem to a tolerance")
-    source = parser.add_mutually_exclusive_group()
-    source.add_argument("--n", type=int, default=1000, help="grid points (default 1000)")
-    source.add_argument("--grid-file", help="text file of grid points (one per line)")
-    parser.add_argument("--x-min", type=float, default=0.1, help="smallest point with --n")
-    parser.add_argument("--beta", type=float, default=0.95)
-    parser.add_argument("--method", choices=SOLVE_METHODS, default="auto",
-                        help="default auto: the exact fixed point where it applies, else howard")
+def add_solve_options(parser, member):
+    defaults = solve_options(member)
+    parser.add_argument("--method", choices=member.methods, default=defaults["method"].default,
+                        help="default auto: the fastest exact method")
     parser.add_argument("--variant", default=None, help="default: fastest available")
-    parser.add_argument("--tol", type=float, default=1e-10)
-    parser.add_argument("--max-iter", type=int, default=10_000)
-    parser.add_argument("--sweeps", type=int, default=20, help="evaluation sweeps for mpi")
-    parser.add_argument("--plot", metavar="FILE.png", help="draw value and policy")
-    add_once(parser)
-    parser.set_defaults(handler=lambda args: run_solve(args, parser))
+    parser.add_argument("--tol", type=float, default=defaults["tol"].default,
+                        help=f"default {defaults['tol'].default:g}")
+    parser.add_argument("--max-iter", type=int, default=defaults["max_iter"].default)
+    parser.add_argument("--sweeps", type=int, default=defaults["sweeps"].default,
+                        help="evaluation sweeps for mpi")
+    if "exact_policy" in defaults:
+        parser.add_argument("--exact-policy", action="store_true",
+                            help="also prove the policy optimal where it can be")
+
+
+def add_solve(subparsers):
+    parser = subparsers.add_parser("solve", help="solve a member's model to a tolerance")
+    members = parser.add_subparsers(dest="member", required=True, metavar="MEMBER",
+                                    help=", ".join(m.name for m in registry.members()))
+    for member in registry.members():
+        sub = members.add_parser(member.name, help=f"{member.summary}")
+        add_model_options(sub, member)
+        add_solve_options(sub, member)
+        sub.add_argument("--plot", metavar="FILE.png", help="draw value and policy")
+        add_once(sub)
+        sub.set_defaults(handler=lambda args, sub=sub, member=member:
+                         run_solve(args, sub, member))
+
+
+# ---- time: every available variant on the member's headline case ----------------------
+
+def _progress(items):
+    """``tqdm`` or ``rich``'s bar where installed, else one line per item on stderr."""
+    try:
+        from tqdm import tqdm
+
+        return tqdm(items, file=sys.stderr, unit="variant")
+    except ImportError:
+        pass
+    try:
+        from rich.progress import track
+
+        return track(items, description="timing", console=None)
+    except ImportError:
+        pass
+
+    def plain_bar():
+        for k, item in enumerate(items, 1):
+            done = int(30 * (k - 1) / len(items))
+            print(f"\r[{'#' * done}{'.' * (30 - done)}] {k}/{len(items)} {item:<28}",
+                  end="", file=sys.stderr, flush=True)
+            yield item
+        print(f"\r[{'#' * 30}] {len(items)}/{len(items)}{' ' * 30}", file=sys.stderr)
+    return plain_bar()
+
+
+def time_variant(member, model, variant, steps, repeat, budget):
+    """``(first, times, value)``: the first call (compilation included), then up to
+    ``repeat`` samples of warm calls, fewer when they would take more than ``budget``
+    seconds; a sample loops over enough calls to last a millisecond, and counts per call."""
+    def call():
+        return member.iterate(model, steps, variant=variant)
+
+    value, first = _timed(call)
+    value, once = _timed(call)
+    number = max(1, int(1e-3 / max(once, 1e-9)))
+    times = []
+    while len(times) < repeat and (not times or (sum(times) + times[0]) * number <= budget):
+        start = time.perf_counter()
+        for _ in range(number):
+            call()
+        times.append((time.perf_counter() - start) / number)
+    return first, times, value
+
+
+def run_time(args, parser, member):
+    import statistics
+
+    model = build_model(args, parser, member)
+    steps = member.timing[1] if args.steps is None else args.steps
+    if steps < 1:
+        parser.error(f"--steps must be >= 1, got {steps}")
+    if args.repeat < 1:
+        parser.error(f"--repeat must be >= 1, got {args.repeat}")
+    names = member.variants()
+    if args.variant:
+        for name in args.variant:
+            try:
+                registry.get_variant(member.name, name)
+            except ValueError as exc:
+                parser.error(f"--variant: {exc}")
+        names = [n for n in names if n in set(args.variant)]
+    reference = member.reference
+    rows = []
+    ref_value = member.iterate(model, steps, variant=reference)
+    scale = max(1.0, float(np.max(np.abs(ref_value))))
+    for name in _progress(names):
+        first, times, value = time_variant(member, model, name, steps, args.repeat, args.budget)
+        median = statistics.median(times)
+        rows.append({"variant": name, "median_s": median, "first_s": first,
+                     "spread": (max(times) - min(times)) / median if median > 0 else 0.0,
+                     "repeats": len(times),
+                     "agreement": float(np.max(np.abs(value - ref_value))) / scale})
+    fastest = min(row["median_s"] for row in rows) if rows else 1.0
+    for row in rows:
+        row["ratio"] = row["median_s"] / fastest
+    rows.sort(key=lambda row: row["median_s"])
+    case = {"member": member.name, "shape": list(model.shape), "steps": steps,
+            "reference": reference}
+    if args.json:
+        print(json.dumps({**case, "variants": rows}, indent=1))
+        return 0
+    print(f"{member.summary}: value shape {model.shape}, {steps} Bellman steps per call, "
+          f"agreement = max |v - v_{reference}| / max(1, max |v_{reference}|)")
+    width = max([len("variant")] + [len(row["variant"]) for row in rows])
+    print(f"{'variant':<{width}}  {'median':>10}  {'spread':>7}  {'ratio':>8}  "
+          f"{'runs':>4}  {'first call':>10}  {'agreement':>9}")
+    for row in rows:
+        print(f"{row['variant']:<{width}}  {row['median_s']:>9.4g}s  {row['spread']:>6.1%}  "
+              f"{row['ratio']:>7.1f}x  {row['repeats']:>4}  {row['first_s']:>9.4g}s  "
+              f"{row['agreement']:>9.1e}")
+    return 0
+
+
+def add_time(subparsers):
+    parser = subparsers.add_parser("time", help="time every available variant of a member on "
+                                                "its headline case")
+    members = parser.add_subparsers(dest="member", required=True, metavar="MEMBER",
+                                    help=", ".join(m.name for m in registry.members()))
+    for member in registry.members():
+        sub = members.add_parser(member.name, help=f"{member.summary}")
+        add_model_options(sub, member)
+        sub.set_defaults(n=member.timing[0])
+        sub.add_argument("--steps", type=int, default=None,
+                         help=f"Bellman steps per timed call (default {member.timing[1]})")
+        sub.add_argument("--repeat", type=int, default=5, help="warm calls per variant")
+        sub.add_argument("--budget", type=float, default=2.0,
+                         help="seconds of warm calls per variant, at least one call")
+        sub.add_argument("--variant", action="append", help="only this variant (repeatable)")
+        sub.add_argument("--json", action="store_true", help="the table as JSON, for machines")
+        sub.set_defaults(handler=lambda args, sub=sub, member=member:
+                         run_time(args, sub, member))
 
 
 def variant_rows(problem):
@@ -143,48 +354,18 @@ def add_variants(subparsers):
     parser.set_defaults(handler=run_variants)
 
 
-def run_savings(args, parser):
-    from vfi import savings
-
-    try:
-        model = savings.quantecon(w_max=args.w_max, w_size=args.w_size, y_size=args.y_size)
-    except ImportError as exc:
-        parser.error(str(exc))
-    except (TypeError, ValueError) as exc:
-        parser.error(str(exc))
-    options = {} if args.method is None else {"method": args.method}
-    try:
-        result, first, warm = time_first_and_warm(lambda: savings.solve(
-            model, tol=args.tol, variant=args.variant, **options), repeat=not args.once)
-    except (TypeError, ValueError) as exc:
-        parser.error(str(exc))
-    print(f"optimal savings (QuantEcon): {model.n} wealth points x {model.m} income states, "
-          f"R={model.R:g}, beta={model.beta:g}, gamma={model.gamma:g}")
-    print(f"{result.method} with {result.variant}: {result.iterations} iterations, "
-          f"error bound {result.error_bound:.2e}, converged {result.converged}")
-    print_times(first, warm)
-    middle = model.m // 2
-    print(f"next wealth at w = {model.grid[-1]:g}, median income: "
-          f"{model.grid[result.policy[-1, middle]]:.4f}")
-    return 0 if result.converged else 1
-
-
 def add_savings(subparsers):
-    from vfi.solvers import METHODS
-
-    parser = subparsers.add_parser("savings", help="QuantEcon's optimal savings model, solved to "
-                                                   "a guaranteed tolerance")
-    parser.add_argument("--w-max", type=float, default=5.0, help="largest wealth (default 5)")
-    parser.add_argument("--w-size", type=int, default=150, help="wealth points (default 150)")
-    parser.add_argument("--y-size", type=int, default=100, help="income states (default 100)")
-    parser.add_argument("--method", choices=METHODS, default=None, help="default: fastest")
-    parser.add_argument("--variant", default=None, help="default: fastest available")
-    parser.add_argument("--tol", type=float, default=1e-8)
+    """``python -m vfi savings ...``: the name before ``solve savings``, kept working."""
+    member = registry.member("savings")
+    parser = subparsers.add_parser("savings", help="the same as: solve savings")
+    add_model_options(parser, member)
+    add_solve_options(parser, member)
+    parser.add_argument("--plot", metavar="FILE.png", help="draw value and policy")
     add_once(parser)
-    parser.set_defaults(handler=lambda args: run_savings(args, parser))
+    parser.set_defaults(handler=lambda args: run_solve(args, parser, member))
 
 
-COMMANDS = [add_solve, add_variants, add_savings]
+COMMANDS = [add_solve, add_time, add_variants, add_savings]
 
 
 def main(argv=None) -> int:
@@ -193,6 +374,10 @@ def main(argv=None) -> int:
     subparsers = parser.add_subparsers(dest="command", required=True)
     for add_command in COMMANDS:
         add_command(subparsers)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["solve"] and argv[1:2] and argv[1].startswith("-") \
+            and argv[1] not in ("-h", "--help"):
+        argv.insert(1, "cake")  # ``solve --n 300``: the cake command before members
     args = parser.parse_args(argv)
     return args.handler(args)
 

@@ -23,7 +23,7 @@ from vfi.validation import did_you_mean, plain
 __all__ = ["Variant", "VariantUnavailable", "register", "lookup", "variants",
            "unavailable_variants", "get_variant", "problems", "alias", "declare_problem",
            "kernel_protocol", "signature_matches", "CakeKernel", "FamilyKernel",
-           "generation"]
+           "generation", "register_member", "members", "member"]
 
 
 class CakeKernel(Protocol):
@@ -225,3 +225,43 @@ def _variants(problem: str, include_unavailable: bool, registered: int) -> tuple
 def unavailable_variants(problem: str) -> dict[str, str]:
     """``{name: reason}`` for the known variants of ``problem`` that cannot run here."""
     return {v.name: v.unavailable_reason for v in _known(problem) if not v.available}
+
+
+# ---- members: the models, each one object with the API of vfi.member ------------------
+
+_MEMBERS: dict[str, object] = {}
+
+
+def register_member(member):
+    """Declare ``member`` (a :class:`vfi.member.Member`); returns it, for the module to bind."""
+    if member.name in _MEMBERS and _MEMBERS[member.name] is not member:
+        raise ValueError(f"member {member.name!r} is registered twice")
+    _MEMBERS[member.name] = member
+    return member
+
+
+def _discover() -> None:
+    """Import every package under ``vfi/``: a member registers itself on import, so a
+    new member is one new package and nothing else."""
+    import pkgutil
+
+    import vfi
+
+    for info in pkgutil.iter_modules(vfi.__path__):
+        if info.ispkg:
+            importlib.import_module(f"vfi.{info.name}")
+
+
+def members() -> list:
+    """Every member, by name (cake, growth, savings, ...)."""
+    _discover()
+    return [_MEMBERS[name] for name in sorted(_MEMBERS)]
+
+
+def member(name: object):
+    """The member called ``name``, or ValueError listing the known names."""
+    known = [m.name for m in members()]
+    if not isinstance(name, str) or name not in _MEMBERS:
+        raise ValueError(f"member must be one of {', '.join(known)}; got {plain(name)}"
+                         f"{did_you_mean(name, known)}")
+    return _MEMBERS[name]

@@ -29,61 +29,34 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from vfi.cake.grid_rule import (  # the rule, written once (re-exported: tests read them)
+    ROUNDING_SLACK,
+    TABLE_RTOL,  # noqa: F401
+    UNIFORM_RTOL,  # noqa: F401
+    is_concave,
+    is_uniform,
+    table_error,
+    table_limit,
+)
 from vfi.compile_cache import configure_jax
 
 configure_jax()
 
-try:  # the rule's constants, and the fastest exact fallback
-    from vfi.cake.numba import ROUNDING_SLACK, TABLE_RTOL, UNIFORM_RTOL
+try:  # the fastest exact fallback
     from vfi.cake.numba import iterate_concave as _fallback
-except ImportError:  # no numba: the same constants (tests check them), a NumPy fallback
-    UNIFORM_RTOL = 1e-9
-    TABLE_RTOL = 1e-12
-    ROUNDING_SLACK = 64 * np.finfo(np.float64).eps
+except ImportError:  # no numba: a NumPy fallback
     from vfi.cake.numpy import iterate_broadcast as _fallback
-
-EPS = float(np.finfo(np.float64).eps)
 
 #: At most this many increments are formed (512 MiB of float64 with the top-k's copies).
 MAX_ELEMENTS = 1 << 26
 
 
-def table_error(grid: np.ndarray) -> float:
-    """``vfi.cake.numba._table_error`` in NumPy: the same operations, the same number."""
-    n = grid.size
-    if n < 2:
-        return 0.0
-    h = (grid[-1] - grid[0]) / (n - 1)
-    deviation = np.max(np.abs((grid[1:] - grid[0]) - np.arange(1, n) * h))
-    smallest = np.min(np.diff(grid))
-    slack = 2.0 * deviation + 2.0 * EPS * max(abs(grid[0]), abs(grid[-1]))
-    return float(slack / (2.0 * np.sqrt(smallest)))
-
-
-def is_uniform(grid: np.ndarray, rtol: float = UNIFORM_RTOL) -> bool:
-    """``vfi.cake.numba.is_uniform`` in NumPy."""
-    if grid.size < 3:
-        return True
-    mean = (grid[-1] - grid[0]) / (grid.size - 1)
-    return bool(np.all(np.abs(np.diff(grid) - mean) <= rtol * mean))
-
-
-def is_concave(grid: np.ndarray, w: np.ndarray, tol: float) -> bool:
-    """``vfi.family.numba.is_concave`` in NumPy."""
-    if grid.size < 3:
-        return True
-    h = np.diff(grid)
-    dw = np.diff(w)
-    return not bool(np.any(dw[1:] * h[:-1] - dw[:-1] * h[1:] > tol * (h[:-1] + h[1:])))
-
-
 def applies(grid: np.ndarray, beta: float, v: np.ndarray) -> bool:
     """The rule of :func:`vfi.cake.maxplus.iterate_maxplus`: the utility table's grid rule
     and v concave up to ``ROUNDING_SLACK`` (as ``iterate_concave`` checks it)."""
-    scale_u = np.sqrt(grid[-1] - grid[0])
-    if not is_uniform(grid) or table_error(grid) > TABLE_RTOL * max(1.0, scale_u):
+    if not is_uniform(grid) or table_error(grid) > table_limit(grid):
         return False
-    scale = np.max(np.abs(v)) + scale_u / (1.0 - beta)
+    scale = np.max(np.abs(v)) + np.sqrt(grid[-1] - grid[0]) / (1.0 - beta)
     return is_concave(grid, v, 0.5 * ROUNDING_SLACK * max(1.0, scale))
 
 

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from vfi.cake.grid_rule import ROUNDING_SLACK, TABLE_RTOL, UNIFORM_RTOL
+from vfi.cake.problem import ONE_STATE, cake_spec
 from vfi.compile_cache import njit
 from vfi.family import numba as fnb
-from vfi.family.spec import SQRT, FamilySpec
+from vfi.family.spec import SQRT
 
 
 @njit
@@ -64,18 +66,6 @@ def iterate_loops(grid, beta, v, num_iter):
 # and a concave v the objective is also concave in the choice, and a scan from the
 # previous state's optimum that stops at the first decrease finds the first maximiser in
 # O(n) amortised; cake eating's own specialisation reads tabulated utilities there.
-
-#: Rounding slack, in units of max|v|, of the concavity check of v0 and of a guess's margin.
-ROUNDING_SLACK = 64 * np.finfo(np.float64).eps
-
-#: The one exogenous state of cake eating.
-ONE = np.ones((1, 1))
-
-
-def cake_spec(grid, beta):
-    """Cake eating as a member of the savings family: r = x, u = sqrt, one state."""
-    return FamilySpec(grid, grid.reshape(-1, 1), ONE, beta, SQRT, 1.0)
-
 
 def _family_iterate(grid, beta, v, num_iter, algorithm):
     value, policy, _ = fnb.iterate(cake_spec(grid, beta), v.reshape(-1, 1), num_iter, algorithm)
@@ -161,19 +151,11 @@ def _iterate_concave(grid, beta, v, num_iter, rtol):
         if tabulated:
             _step_concave_table(grid, u, beta, current, new, policy)
         else:  # the family's step: the scan where w is concave, else guided or divided
-            fnb.step(grid, r, ONE, beta, SQRT, 1.0, current.reshape(n, 1), new.reshape(n, 1),
+            fnb.step(grid, r, ONE_STATE, beta, SQRT, 1.0, current.reshape(n, 1), new.reshape(n, 1),
                      policy.reshape(n, 1), w, hat, fnb.MONOTONE)
         current = new
     return fnb.settle(out, spare, num_iter, v), policy
 
-
-#: A grid is uniform when every spacing is within this relative distance of the mean one.
-UNIFORM_RTOL = 1e-9
-
-#: The utility table guides the search only where it is within this (relative to the
-#: utility scale) of every sqrt(x_i - x_j): a linspace of 10^6 points passes (about 5e-13);
-#: a choice can then differ from the brute force's only between candidates that close.
-TABLE_RTOL = 1e-12
 
 
 @njit

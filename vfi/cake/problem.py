@@ -25,27 +25,54 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vfi.family.spec import SQRT, FamilySpec, GridModel, read_only
 from vfi.validation import as_count, as_grid, as_unit_interval, as_vector
 
 __all__ = ["CakeEating", "validate", "closed_form"]
 
 
+#: Cake eating has no exogenous process: one state that stays.
+ONE_STATE = read_only(np.ones((1, 1)))
+
+
+def cake_spec(grid: np.ndarray, beta: float) -> FamilySpec:
+    """Cake eating as a member of the savings family: r = x, u = sqrt, one state."""
+    return FamilySpec(grid, grid.reshape(-1, 1), ONE_STATE, beta, SQRT, 1.0)
+
+
 @dataclass(frozen=True, eq=False)
-class CakeEating:
+class CakeEating(GridModel):
     """Validated inputs: a read-only float64 ``grid`` and ``beta`` in (0, 1), checked
     when constructed (``CakeEating(np.linspace(1, 0.1, 40), 0.9)`` raises
-    ``ValueError: grid must be strictly increasing``)."""
+    ``ValueError: grid must be strictly increasing``).
+
+    A member's model (:mod:`vfi.member`) with one exogenous state: ``shape`` is (n,),
+    ``P`` is [[1]], and the default start is ``sqrt(grid)`` (the notebook's), not 0.
+    """
 
     grid: np.ndarray
     beta: float
 
     def __post_init__(self):
-        object.__setattr__(self, "grid", as_grid("grid", self.grid))
-        object.__setattr__(self, "beta", as_unit_interval("beta", self.beta))
+        self._freeze(grid=as_grid("grid", self.grid), beta=as_unit_interval("beta", self.beta))
 
     @property
-    def n(self) -> int:
-        return self.grid.size
+    def P(self) -> np.ndarray:
+        return ONE_STATE
+
+    @property
+    def shape(self) -> tuple[int]:
+        """A value function is one number per grid point."""
+        return (self.n,)
+
+    @property
+    def spec(self) -> FamilySpec:
+        """The family's arrays: resources k (the cake), utility sqrt, c >= 0."""
+        return cake_spec(self.grid, self.beta)
+
+    def with_grid(self, grid) -> CakeEating:
+        """The same problem on another grid."""
+        return CakeEating(grid, self.beta)
 
     def initial_value(self, v0: object = None) -> np.ndarray:
         """A fresh float64 starting value: ``sqrt(grid)`` by default, else a checked copy of v0."""

@@ -1,12 +1,12 @@
 """The public API every member of the savings family exposes, written once.
 
-A member module makes one :class:`Member` and binds its methods to module names::
+A member module makes one :class:`FamilyMember` (the contract is :mod:`vfi.member`),
+registers it and binds its methods to module names::
 
-    GROWTH = Member("growth", StochasticGrowth)
-    variants, unavailable_variants, default_variant, iterate, bellman, solve = GROWTH.api()
-
-A model of a member is a frozen, validated object with ``spec`` (the kernels' arrays),
-``shape`` (n, m), ``grid``, ``beta``, ``initial_value(v0)`` and ``with_grid(grid)``.
+    GROWTH = registry.register_member(FamilyMember("growth", StochasticGrowth, case=case,
+                                                   timing=(1000, 10)))
+    iterate = GROWTH.iterate
+    solve = GROWTH.solve
 """
 from __future__ import annotations
 
@@ -16,10 +16,14 @@ import numpy as np
 
 from vfi import registry, solvers
 from vfi.family import policy as family_policy
+from vfi.member import Member
 from vfi.validation import as_choice, as_count, as_positive
 
 #: Variants tried, in order, when none is named (a member may pass its own).
 PREFERENCE = ("numba-monotone", "numba-brute", "jax-blocked", "numpy-blocked", "python-loops")
+
+#: solve's methods: the generic ones, and "auto" (the fastest exact: "mpi").
+SOLVE_METHODS = (*solvers.METHODS, "auto")
 
 #: Warm start: the coarse grid has 1/WARM_RATIO of the points, down to WARM_MIN_POINTS.
 WARM_RATIO, WARM_MIN_POINTS = 10, 100
@@ -55,94 +59,16 @@ def _interpolate(coarse_model, coarse_value, grid):
                      for s in range(coarse_value.shape[1])], axis=1)
 
 
-class Member:
-    """The API of one member: ``problem`` (its registry key), the model class, and the
-    variants tried, in order, when none is named."""
+class FamilyMember(Member):
+    """A member of the savings family: its kernels are the family's (``kernel(spec, v, n)``),
+    its solve has the warm start, the compiled stopping loop and the policy proof."""
 
-    def __init__(self, problem: str, model_type: type, preference: tuple[str, ...] = PREFERENCE):
-        self.problem = problem
-        self.model_type = model_type
-        self.preference = preference
+    methods = SOLVE_METHODS
 
-    def api(self):
-        """``(variants, unavailable_variants, default_variant, iterate, bellman, solve)``,
-        for a member module to bind to its public names."""
-        return (self.variants, self.unavailable_variants, self.default_variant, self.iterate,
-                self.bellman, self.solve)
-
-    def variants(self) -> list[str]:
-        """Names of the variants that can run in this environment."""
-        return registry.variants(self.problem)
-
-    def unavailable_variants(self) -> dict[str, str]:
-        """``{name: reason}`` for the known variants that cannot run here."""
-        return registry.unavailable_variants(self.problem)
-
-    def default_variant(self) -> str:
-        """The first variant of the member's preference available here."""
-        available = set(self.variants())
-        return next(name for name in self.preference if name in available)
-
-    def model(self, model):
-        if not isinstance(model, self.model_type):
-            raise TypeError(f"model must be a {self.model_type.__module__.rsplit('.', 1)[0]}."
-                            f"{self.model_type.__name__}, got {type(model).__name__}")
-        return model
-
-    def variant_name(self, variant) -> str:
-        """The canonical name of ``variant`` (default: :meth:`default_variant`)."""
-        if variant is None:
-            return self.default_variant()
-        return registry.get_variant(self.problem, variant).name
-
-    def kernel(self, model, variant):
-        """``step(v, num_iter=1) -> (value, policy)`` of the named (or default) variant."""
-        kernel = registry.lookup(self.problem, self.variant_name(variant))
-
-        def step(v, num_iter=1):
-            value, policy = kernel(model.spec, v, num_iter)
-            return np.asarray(value, dtype=np.float64), np.asarray(policy, dtype=np.int64)
-
-        return step
-
-    def iterate(self, model, num_iter, *, variant=None, v0=None, return_policy=False):
-        r"""Apply the Bellman operator ``num_iter`` times from ``v0`` (default 0).
-
-        .. math:: V_{k+1}(i, s) = \max_{j:\, r_{is} - k_j \text{ feasible}} u(r_{is} - k_j)
-                  + \beta \sum_t P_{st} V_k(j, t)
-
-        Parameters
-        ----------
-        model : the member's model class
-        num_iter : int
-            Number of Bellman steps, >= 0 (>= 1 when ``return_policy``).
-        variant : str, optional
-            A name from ``variants()``; default ``default_variant()``.
-        v0 : array_like, optional
-            Shape ``model.shape``, finite; never modified.
-        return_policy : bool
-            Also return the last step's policy: indices into the grid, first maximiser.
-
-        Returns
-        -------
-        value : ndarray of float64, shape ``model.shape``
-        policy : ndarray of int64, same shape, only when ``return_policy``
-        """
-        model = self.model(model)
-        num_iter = as_count("num_iter", num_iter)
-        if return_policy and num_iter == 0:
-            raise ValueError("num_iter must be >= 1 when return_policy=True "
-                             "(the policy is the argmax of the last Bellman step)")
-        v = model.initial_value(v0)
-        step = self.kernel(model, variant)
-        if num_iter == 0:
-            return v
-        value, policy = step(v, num_iter)
-        return (value, policy) if return_policy else value
-
-    def bellman(self, model, v, *, variant=None):
-        """One Bellman step: ``(TV, policy)``, with the checks of :meth:`iterate`."""
-        return self.iterate(model, 1, variant=variant, v0=v, return_policy=True)
+    def __init__(self, name: str, model_type: type, preference: tuple[str, ...] = PREFERENCE,
+                 **member):
+        member.setdefault("reference", "numpy-blocked")
+        super().__init__(name, model_type, preference, **member)
 
     def iterate_until(self, model, *, tol, variant=None, max_iter=10_000, v0=None):
         """Steps until sup|V_new - V| < tol: ``(value, policy, steps)`` (compiled where the
@@ -177,14 +103,15 @@ class Member:
         """Whether the coarse-to-fine start has a coarse grid to start from."""
         return model.n // WARM_RATIO >= WARM_MIN_POINTS
 
-    def solve(self, model, *, tol=1e-8, method="mpi", variant=None, max_iter=10_000, v0=None,
+    def solve(self, model, *, tol=1e-8, method="auto", variant=None, max_iter=10_000, v0=None,
               sweeps=20, warm_start=None, exact_policy=False):
         r"""Solve to a guaranteed sup-norm error below ``tol``; with ``exact_policy``, also
         prove the policy the exact optimum (tightening ``tol`` until the proof holds).
 
         The defaults are the fastest exact path measured on the members' calibrations
-        (``benchmarks/bench_growth.py``, ``bench_savings.py``): modified policy iteration
-        with 20 sweeps, from the coarse-to-fine start wherever the grid has one.
+        (``benchmarks/bench_growth.py``, ``bench_savings.py``): ``method="auto"`` is
+        modified policy iteration (``"mpi"``) with 20 sweeps, from the coarse-to-fine
+        start wherever the grid has one.
 
         The proof (:func:`vfi.family.numba.certify`): with :math:`|\hat v - v^*| \le
         \epsilon` every choice's objective is within :math:`\beta\epsilon` of its value
@@ -219,7 +146,7 @@ class Member:
             result = self.solve_to(model, tol=tol, method=result.method,
                                    variant=result.variant, v0=result.value, **options)
 
-    def solve_to(self, model, *, tol=1e-8, method="mpi", variant=None, max_iter=10_000,
+    def solve_to(self, model, *, tol=1e-8, method="auto", variant=None, max_iter=10_000,
                  v0=None, sweeps=20, warm_start=None):
         r"""Solve the Bellman equation to a guaranteed sup-norm error below ``tol``.
 
@@ -235,7 +162,8 @@ class Member:
         model : the member's model class
         tol : float
             Positive: the guaranteed sup-norm distance to the discrete fixed point.
-        method : {"vfi", "howard", "mpi"}
+        method : {"auto", "vfi", "howard", "mpi"}
+            ``"auto"`` (default) is ``"mpi"``, the fastest measured.
         variant : str, optional
             Default ``default_variant()``.
         max_iter : int
@@ -258,7 +186,9 @@ class Member:
         """
         model = self.model(model)
         tol = as_positive("tol", tol)
-        method = as_choice("method", method, solvers.METHODS)
+        method = as_choice("method", method, SOLVE_METHODS)
+        if method == "auto":
+            method = "mpi"
         max_iter = as_count("max_iter", max_iter, minimum=1)
         sweeps = as_count("sweeps", sweeps, minimum=1)
         variant = self.variant_name(variant)
@@ -271,9 +201,9 @@ class Member:
                                      max_iter=max_iter, sweeps=sweeps)
             v = v if guess is None else guess
         if variant in COMPILED_STOP:  # the same loop, compiled with the steps
-            from vfi.family import numba as fnb
+            from vfi.family import numba as family_numba
 
-            value, policy, iterations, bound, floor = fnb.solve(
+            value, policy, iterations, bound, floor = family_numba.solve(
                 model.spec, v, tol, solvers.METHODS.index(method), sweeps, max_iter,
                 COMPILED_STOP[variant], family_policy.MAX_SWEEPS)
             return solvers.result(value, policy, iterations, bound, tol=tol, method=method,

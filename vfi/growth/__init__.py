@@ -5,6 +5,7 @@ registry line each) and the API::
     v, policy = vfi.growth.iterate(model, 10, variant="numba-monotone", return_policy=True)
     v, policy, its = vfi.growth.paper_vfi(model)      # the paper's rule: 257 steps
     result = vfi.growth.solve(model, tol=2e-6, method="mpi", warm_start=True)
+    model = vfi.growth.case(n=1000)                   # the headline case on 1000 points
     value, next_capital = vfi.growth.closed_form(model)
 
 ``python -m vfi_bench afv`` compares every variant and method with the C++ baseline
@@ -21,8 +22,10 @@ register_variants(PROBLEM)
 registry.alias(PROBLEM, "jax-vmap", "jax-blocked")  # its name until the family refactor
 
 from vfi.growth.api import (  # noqa: E402
+                            GROWTH,
                             SOLVE_PREFERENCE,
                             bellman,
+                            case,
                             default_variant,
                             iterate,
                             paper_vfi,
@@ -32,6 +35,7 @@ from vfi.growth.api import (  # noqa: E402
 )
 from vfi.growth.model import StochasticGrowth, afv2015, closed_form  # noqa: E402
 
-__all__ = ["StochasticGrowth", "afv2015", "closed_form", "iterate", "bellman", "solve",
+__all__ = ["GROWTH", "case", "StochasticGrowth", "afv2015", "closed_form", "iterate", "bellman",
+           "solve",
            "paper_vfi", "variants", "unavailable_variants", "default_variant",
            "SOLVE_PREFERENCE", "PROBLEM"]

@@ -1,17 +1,31 @@
 """The growth model's API: the family's (:mod:`vfi.family.api`), plus the paper's rule."""
 from __future__ import annotations
 
-from vfi.family.api import PREFERENCE, Member
-from vfi.growth.model import StochasticGrowth
-from vfi.validation import as_positive
+from vfi import registry
+from vfi.family.api import PREFERENCE, FamilyMember
+from vfi.growth.model import AFV_N, StochasticGrowth, afv2015
+from vfi.validation import as_count, as_positive
 
 PROBLEM = "growth"
 
 #: Variants tried, in order, when none is named: the family's.
 SOLVE_PREFERENCE = PREFERENCE
 
-GROWTH = Member(PROBLEM, StochasticGrowth, SOLVE_PREFERENCE)
-variants, unavailable_variants, default_variant, iterate, bellman, solve = GROWTH.api()
+
+def case(n=AFV_N):
+    """The headline model: the paper's calibration on n capital points (17820: its grid)."""
+    return afv2015(as_count("n", n, minimum=2))
+
+
+GROWTH = registry.register_member(FamilyMember(
+    PROBLEM, StochasticGrowth, SOLVE_PREFERENCE, case=case, timing=(1000, 10),
+    summary="stochastic growth, Aruoba & Fernandez-Villaverde (2015)"))
+iterate = GROWTH.iterate
+bellman = GROWTH.bellman
+solve = GROWTH.solve
+variants = GROWTH.variants
+unavailable_variants = GROWTH.unavailable_variants
+default_variant = GROWTH.default_variant
 
 
 def paper_vfi(model, *, tol=1e-7, variant=None, max_iter=10_000):

@@ -1,7 +1,7 @@
 """QuantEcon's optimal savings model, the savings family's third member, and its API::
 
     model = vfi.savings.quantecon(w_max=10, y_size=12)   # the lectures' calibrations
-    model = vfi.savings.OptimalSavings(R=1.01, beta=0.98, gamma=2.0, grid=w, y=y, P=P)
+    model = vfi.savings.OptimalSavings(w, y, P, R=1.01, beta=0.98, gamma=2.0)  # grid first
     result = vfi.savings.solve(model)                    # .value, .policy: (w_size, y_size)
     v, policy = vfi.savings.iterate(model, 10, return_policy=True)
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from vfi import registry
 from vfi.family import register_variants
-from vfi.family.api import PREFERENCE, Member
+from vfi.family.api import PREFERENCE, FamilyMember
 from vfi.savings.model import OptimalSavings, quantecon
 
 PROBLEM = "savings"
@@ -22,8 +22,23 @@ register_variants(PROBLEM)
 #: Variants tried, in order, when none is named: the family's.
 SOLVE_PREFERENCE = PREFERENCE
 
-SAVINGS = Member(PROBLEM, OptimalSavings, SOLVE_PREFERENCE)
-variants, unavailable_variants, default_variant, iterate, bellman, solve = SAVINGS.api()
 
-__all__ = ["OptimalSavings", "quantecon", "iterate", "bellman", "solve", "variants",
+
+def case(n=150, w_max=5.0, y_size=100, R=1.01, beta=0.98, gamma=2.0):
+    """The headline model: the lectures' calibration on n wealth points (needs quantecon)."""
+    return quantecon(w_max=w_max, w_size=n, y_size=y_size, R=R, beta=beta, gamma=gamma)
+
+
+SAVINGS = registry.register_member(FamilyMember(
+    PROBLEM, OptimalSavings, SOLVE_PREFERENCE, case=case, timing=(150, 10),
+    summary="optimal savings, QuantEcon's lectures"))
+iterate = SAVINGS.iterate
+bellman = SAVINGS.bellman
+solve = SAVINGS.solve
+variants = SAVINGS.variants
+unavailable_variants = SAVINGS.unavailable_variants
+default_variant = SAVINGS.default_variant
+
+__all__ = ["SAVINGS", "case", "OptimalSavings", "quantecon", "iterate", "bellman", "solve",
+           "variants",
            "unavailable_variants", "default_variant", "SOLVE_PREFERENCE", "PROBLEM", "registry"]

@@ -46,20 +46,20 @@ def _as_real(name: str, value: object) -> float:
 class OptimalSavings(GridModel):
     """Validated, read-only copies of the household's problem.
 
-    Parameters
+    Parameters, in the members' order (grid, the exogenous process, the parameters)
     ----------
-    R : float
-        Gross interest rate, positive and finite.
-    beta : float
-        Discount factor in (0, 1).
-    gamma : float
-        Relative risk aversion, positive and finite (1 is log utility).
     grid : array_like
         Wealth grid: 1-D, finite, non-negative, strictly increasing.
     y : array_like
         Income levels: 1-D, finite, positive.
     P : array_like
         Income transition matrix, shape (len(y), len(y)), non-negative, rows summing to 1.
+    R : float
+        Gross interest rate, positive and finite.
+    beta : float
+        Discount factor in (0, 1).
+    gamma : float
+        Relative risk aversion, positive and finite (1 is log utility).
 
     Raises
     ------
@@ -70,21 +70,21 @@ class OptimalSavings(GridModel):
     Examples
     --------
     >>> import numpy as np, vfi.savings
-    >>> model = vfi.savings.OptimalSavings(R=1.01, beta=0.96, gamma=2.0,
-    ...     grid=np.linspace(0.01, 5, 50), y=[0.5, 1.5], P=[[0.9, 0.1], [0.1, 0.9]])
+    >>> model = vfi.savings.OptimalSavings(np.linspace(0.01, 5, 50), [0.5, 1.5],
+    ...     [[0.9, 0.1], [0.1, 0.9]], R=1.01, beta=0.96, gamma=2.0)
     >>> vfi.savings.solve(model).policy.shape
     (50, 2)
     """
 
-    R: float
-    beta: float
-    gamma: float
     grid: np.ndarray
     y: np.ndarray
     P: np.ndarray
+    R: float
+    beta: float
+    gamma: float
     resources: np.ndarray = field(init=False, repr=False)
 
-    def __init__(self, R, beta, gamma, grid, y, P):
+    def __init__(self, grid, y, P, R, beta, gamma):
         R = as_positive("R", R)
         beta = as_unit_interval("beta", beta)
         gamma = as_positive("gamma", gamma)
@@ -107,7 +107,7 @@ class OptimalSavings(GridModel):
 
     def with_grid(self, grid) -> OptimalSavings:
         """The same household on another wealth grid."""
-        return OptimalSavings(self.R, self.beta, self.gamma, grid, self.y, self.P)
+        return OptimalSavings(grid, self.y, self.P, self.R, self.beta, self.gamma)
 
 
 def _tauchen(y_size: int, rho: float, nu: float):
@@ -124,7 +124,7 @@ def _tauchen(y_size: int, rho: float, nu: float):
 @functools.lru_cache(maxsize=8)
 def _quantecon(w_max, w_size, y_size, R, beta, gamma, rho, nu) -> OptimalSavings:
     y, P = _tauchen(y_size, rho, nu)
-    return OptimalSavings(R, beta, gamma, np.linspace(0.01, w_max, w_size), y, P)
+    return OptimalSavings(np.linspace(0.01, w_max, w_size), y, P, R, beta, gamma)
 
 
 def quantecon(w_max=5.0, w_size=150, y_size=100, R=1.01, beta=0.98, gamma=2.0, rho=0.9,
