@@ -361,7 +361,9 @@ def point_value(point: str, value: float) -> str:
 
 
 def step_section(path: Path | None, machine: str):
-    """The steps of your history that are not refuted, confirmed ones first."""
+    """The steps of your history that are not refuted: the confirmed ones (also on the
+    Regressions page), then the ones a paired comparison could not confirm, with the
+    smallest change it could have caught (noise at this machine's level)."""
     if path is None or not path.is_file():
         return None
     checks = [c for c in json.loads(path.read_text()).values() if c["status"] != "refuted"]
@@ -369,10 +371,29 @@ def step_section(path: Path | None, machine: str):
         return None
     rows = [[c["point"], c["commit"][:8],
              f"{point_value(c['point'], c['old'])} -> {point_value(c['point'], c['new'])}",
-             format_ratio(c["new"] / c["old"]) if c["old"] else "-", c["status"]]
+             format_ratio(c["new"] / c["old"]) if c["old"] else "-", paired_check(c)]
             for c in sorted(checks, key=lambda c: (c["status"] != "confirmed", c["point"]))]
-    return (f"Steps in {machine}'s history (asv's detection; refuted ones left out)",
+    confirmed = sum(c["status"] == "confirmed" for c in checks)
+    return (f"Steps in {machine}'s history: {confirmed} confirmed by a paired comparison "
+            f"(the Regressions page lists these), {len(checks) - confirmed} not confirmed "
+            f"(noise at this machine's level; refuted ones left out)",
             ["benchmark", "commit", "before -> after", "ratio", "paired check"], rows)
+
+
+def paired_check(check: dict) -> str:
+    """``confirmed``; ``not confirmed (mde 1.3x)``; ``not measured yet``.
+
+    Examples
+    --------
+    >>> paired_check({"status": "unchecked", "compare": "inconclusive", "mde": 1.31})
+    'not confirmed (inconclusive, mde 1.31x)'
+    """
+    if check["status"] == "confirmed":
+        return "confirmed"
+    if check["compare"] == "not measured":
+        return "not measured yet"
+    mde = check.get("mde")
+    return f"not confirmed ({check['compare']}" + (f", mde {mde:.3g}x)" if mde else ")")
 
 
 def print_section(title, header, rows) -> None:

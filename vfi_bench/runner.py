@@ -156,11 +156,12 @@ def cmd_publish(args) -> int:
     compare = (steps.compare_point(str(ROOT / "asv.conf.json"), mine, STEP_TIMEOUT)
                if args.check_steps else None)
     checks = steps.check_steps(HTML, mine, STEP_CHECKS, compare, parent_of)
-    counts = {s: sum(c["status"] == s for c in checks.values())
-              for s in ("confirmed", "refuted", "unchecked")}
-    print(f"Steps in {mine}'s history: {counts['confirmed']} confirmed, {counts['refuted']} "
-          f"refuted (left out of the Regressions page), {counts['unchecked']} unchecked"
-          + ("" if args.check_steps else " (make bench-history checks them)"))
+    counts = steps.counts(checks.values())
+    print(f"Steps in {mine}'s history: {counts['confirmed']} confirmed (the Regressions "
+          f"page lists only these), {counts['refuted']} refuted, {counts['unchecked']} not "
+          f"confirmed (noise at this machine's level, listed apart on the front page)"
+          + (f"; {counts['not measured']} not measured yet (make bench-history checks them)"
+             if counts["not measured"] else ""))
     (HTML / "step-checks.json").write_text(json.dumps(checks, indent=1))
     report = ["--machine", mine, "--results", str(PUBLISHED), "--html", str(HTML),
               "--steps", str(HTML / "step-checks.json")]

@@ -152,7 +152,7 @@ def test_refuted_steps_leave_the_regressions_page_and_confirmed_ones_stay(tmp_pa
 
     def compare(point, base, head):
         measured.append((point, base, head))
-        return verdicts[point, head]
+        return {"verdict": verdicts[point, head], "mde": 1.31}
 
     checks_file = tmp_path / "checks.json"
     checks = steps.check_steps(html, "mine", checks_file, compare, lambda c: c[:8] + "^")
@@ -160,11 +160,16 @@ def test_refuted_steps_leave_the_regressions_page_and_confirmed_ones_stay(tmp_pa
                                                             "unchecked"]
     assert ("bench_x.time_f('a')", "bbbbbbbb^", "b" * 40) in measured
     left = json.loads((html / "regressions.json").read_text())["regressions"]
-    assert [(e[0], e[1] == mine, len(e[6])) for e in left] == [
-        ("bench_x.time_f('a')", True, 1), ("bench_x.time_f('b')", True, 1),
-        ("bench_x.time_f('a')", False, 1)]  # the other machine's step is not touched
+    # Only the confirmed step of mine is left; the other machine's step is not touched.
+    assert [(e[0], e[1] == mine, [j[1] for j in e[6]]) for e in left] == [
+        ("bench_x.time_f('a')", True, [3]), ("bench_x.time_f('a')", False, [2])]
     note = json.loads((html / "regressions.json").read_text())["note"]
-    assert "lists 3 steps below (1 more refuted by a paired comparison and left out)" in note
+    assert ("lists 2 steps below. Of the 3 steps it found in mine's history, only those a "
+            "paired comparison confirmed are listed: 1 confirmed, 1 refuted, 1 not confirmed"
+            ) in note, note
+    assert "not measured yet" not in note
+    unconfirmed = next(c for c in checks.values() if c["status"] == "unchecked")
+    assert unconfirmed["mde"] == 1.31 and unconfirmed["compare"] == "inconclusive"
     # A later publish reuses the verdicts: nothing is measured twice.
     steps.check_steps(html, "mine", checks_file, compare, lambda c: c[:8] + "^")
     assert len(measured) == 3
@@ -299,9 +304,11 @@ def front_page(tmp_path, monkeypatch):
          "high": 1.02, "verdict": "same", "mde": 1.04}])
     step = {"point": f"{NOTEBOOK}('numba-loops')", "commit": commits[0], "old": 5e-4,
             "new": 6.5e-4}
-    write(tmp_path, "steps.json", {"a": {**step, "status": "confirmed"},
-                                   "b": {**step, "point": NOTEBOOK + "('x')",
-                                         "status": "refuted"}})
+    write(tmp_path, "steps.json", {
+        "a": {**step, "status": "confirmed", "compare": "regressed", "mde": 1.1},
+        "b": {**step, "point": NOTEBOOK + "('x')", "status": "refuted", "compare": "same"},
+        "c": {**step, "point": NOTEBOOK + "('y')", "status": "unchecked",
+              "compare": "inconclusive", "mde": 1.42}})
     html = tmp_path / "html"
     monkeypatch.chdir(repo)
     assert frontpage.main(["--machine", "mine", "--results", str(results), "--html",
@@ -341,8 +348,11 @@ def test_the_front_page_formats_every_time_alike_and_does_not_rank_noise(front_p
     assert by_variant["numba-maxplus"][4] == "291x" and by_variant["numba-masked"][4] == "1.00x"
     assert "e+" not in (html / "vfi.html").read_text()
     steps = Tables((html / "vfi.html").read_text()).tables[
-        "Steps in mine's history (asv's detection; refuted ones left out)"]
-    assert [row[2:] for row in steps[1:]] == [["500 µs -> 650 µs", "1.30x", "confirmed"]]
+        "Steps in mine's history: 1 confirmed by a paired comparison (the Regressions page "
+        "lists these), 1 not confirmed (noise at this machine's level; refuted ones left out)"]
+    assert [row[2:] for row in steps[1:]] == [
+        ["500 µs -> 650 µs", "1.30x", "confirmed"],
+        ["500 µs -> 650 µs", "1.30x", "not confirmed (inconclusive, mde 1.42x)"]]
 
 
 def test_the_front_page_shows_the_latest_comparison_and_links_its_table(front_page):

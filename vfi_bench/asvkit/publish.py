@@ -276,10 +276,13 @@ def revisions_of(html: Path, machine: str) -> set[int]:
     return revisions
 
 
-def note_regressions(html: Path, machine: str, removed: int = 0) -> str:
+def note_regressions(html: Path, machine: str, removed: int = 0,
+                     checked: dict[str, int] | None = None) -> str:
     """Write into ``regressions.json`` (and show on the Regressions page, by
-    :data:`REGRESSIONS_PAGE_EDITS`) how many commits of each machine asv looked at and
-    how many steps it listed; the note."""
+    :data:`REGRESSIONS_PAGE_EDITS`) how many commits of each machine asv looked at, how
+    many steps it lists, and of those it found in ``machine``'s history how many a
+    paired comparison confirmed, refuted or could not confirm (``checked``, by
+    :func:`.steps.counts`; ``removed`` steps left the page); the note."""
     path = html / "regressions.json"
     data = json.loads(path.read_text())
     machines = json.loads((html / "index.json").read_text())["params"]["machine"]
@@ -289,8 +292,16 @@ def note_regressions(html: Path, machine: str, removed: int = 0) -> str:
     note = (f"asv looked for steps in {_commits(looked.get(machine, 0))} of {machine}'s "
             f"history" + (f" (and, apart, in the other machines': {others})" if others else "")
             + f" and lists {steps} step{'s' * (steps != 1)} below")
-    if removed:
-        note += f" ({removed} more refuted by a paired comparison and left out)"
+    if checked:
+        note += (f". Of the {sum(checked[s] for s in ('confirmed', 'refuted', 'unchecked'))}"
+                 f" steps it found in {machine}'s history, only those a paired comparison "
+                 f"confirmed are listed: {checked['confirmed']} confirmed, "
+                 f"{checked['refuted']} refuted, {checked['unchecked']} not confirmed "
+                 f"(noise at this machine's level; the front page lists them apart)")
+        if checked["not measured"]:
+            note += f"; {checked['not measured']} not measured yet ({HISTORY_HINT} checks them)"
+    elif removed:
+        note += f" ({removed} more left out: not confirmed by a paired comparison)"
     note += "."
     if looked.get(machine, 0) < 2:
         note += f" A step needs two commits or more: {HISTORY_HINT} measures the recent ones."
