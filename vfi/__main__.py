@@ -223,9 +223,10 @@ def _progress(items):
     except ImportError:
         pass
     try:
+        from rich.console import Console
         from rich.progress import track
 
-        return track(items, description="timing", console=None)
+        return track(items, description="timing", console=Console(stderr=True))
     except ImportError:
         pass
 

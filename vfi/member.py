@@ -58,7 +58,7 @@ class Member:
         self.case = case
         self.timing = timing
         self.reference = reference
-        self.summary = summary
+        self.summary = summary or name
 
     def __repr__(self) -> str:
         return f"<member {self.name}>"
