@@ -125,7 +125,7 @@ def test_a_skip_is_reported_and_leaves_the_status_alone():
         return [1.0] * count
     failed = {}
     compare.sample_pairs([PLAIN], sampler, 6, random.Random(0), {}, failed)
-    [outcome] = compare.judge([PLAIN], {}, failed, {}, 0)
+    [outcome] = compare.judge([PLAIN], {}, failed, compare.Plan())
     assert outcome.verdict == "skipped" and compare.exit_code([outcome]) == 0
 
 
@@ -215,10 +215,11 @@ def test_same_is_measured_once():
 
 
 def test_noisy_cases_get_more_process_pairs_until_their_mde_reaches_the_target():
-    fake = FakeSampler(steady(1.0), noise=0.6, seed=3)
+    fake = FakeSampler(steady(1.0), noise=0.6, seed=4)
     [outcome] = run([CASE], fake, extra=3, target_mde=1.2)
     assert fake.looks == 4  # three more process pairs: the noise never lets it decide
     assert outcome.verdict == "inconclusive" and outcome.decision.mde > 1.2
+    assert outcome.looks == 4 and outcome.record()["looks"] == 4
     quiet = FakeSampler(steady(1.0), noise=0.01)
     run([CASE], quiet, extra=3, target_mde=1.2)
     assert quiet.looks == 1
@@ -249,25 +250,49 @@ def test_batch_size_fills_about_10_ms():
     assert compare.batch_size([0.5]) == 1
 
 
-# ---- thresholds ----------------------------------------------------------------------
+# ---- floors --------------------------------------------------------------------------
 
-def test_thresholds_are_per_machine_and_default_to_1_10(tmp_path):
-    compare.save_thresholds("m1", {CASE.label: 1.3}, {"commit": "abc"}, tmp_path)
-    compare.save_thresholds("m1", {PLAIN.label: 1.2}, {"commit": "abc"}, tmp_path)  # merged
-    assert compare.load_thresholds("m1", tmp_path) == {CASE.label: 1.3, PLAIN.label: 1.2}
-    assert compare.load_thresholds("m2", tmp_path) == {}
-    assert compare.threshold_for({}, CASE.label) == st.MIN_THRESHOLD == 1.10
+def test_floors_are_per_machine_and_default_to_1_03(tmp_path):
+    compare.save_floors("m1", {CASE.label: 1.05}, {"commit": "abc"}, tmp_path)
+    compare.save_floors("m1", {PLAIN.label: 1.02}, {"commit": "abc"}, tmp_path)  # merged
+    assert compare.load_floors("m1", tmp_path) == {CASE.label: 1.05, PLAIN.label: 1.02}
+    assert compare.load_floors("m2", tmp_path) == {}
+    plan = compare.Plan(floors={CASE.label: 1.05})
+    assert plan.floor_of(CASE) == 1.05 and plan.floor_of(PLAIN) == st.DEFAULT_FLOOR == 1.03
     assert CASE.label == "bench_x.Suite.time_f('numba-concave')"
     assert PLAIN.label == "bench_x.Suite.time_g"
 
 
-def test_the_calibrated_threshold_is_the_one_used():
-    # B steadily 15% slower: past the default 1.10, within a calibrated 1.30.
+def test_an_old_thresholds_file_is_ignored_with_a_message(tmp_path, capsys):
+    path = compare.thresholds_path("m1", tmp_path)
+    path.write_text(json.dumps({"machine": "m1", "thresholds": {CASE.label: 1.3}}))
+    assert compare.load_floors("m1", tmp_path) == {}
+    assert "not floors: ignored" in capsys.readouterr().out
+    compare.save_floors("m1", {CASE.label: 1.04}, {}, tmp_path)  # replaces it
+    assert "thresholds" not in json.loads(path.read_text())
+    assert compare.load_floors("m1", tmp_path) == {CASE.label: 1.04}
+
+
+def test_the_calibrated_floor_is_the_one_used_and_the_margin_is_apart():
+    # B steadily 6 % slower, 1 % noise: past the default floor 1.03, within a calibrated
+    # 1.08 and then within the margin 1.10 (same); the record says both.
     found = {}
-    for thresholds in ({}, {CASE.label: 1.3}):
-        [outcome] = run([CASE], FakeSampler(steady(1.15)), thresholds=thresholds)
-        found[outcome.threshold] = outcome.verdict
-    assert found == {1.1: "regressed", 1.3: "same"}
+    for floors in ({}, {CASE.label: 1.08}):
+        [outcome] = run([CASE], FakeSampler(steady(1.06)), floors=floors)
+        found[outcome.floor] = outcome.verdict
+        assert outcome.record()["threshold"] == st.DEFAULT_MARGIN == outcome.threshold
+    assert found == {1.03: "regressed", 1.08: "same"}
+
+
+def test_calibrate_floors_come_from_the_aa_unit_values():
+    runs = {CASE: [st.unit_values([[0.001, 0.0], [-0.001, 0.002]])] * 3,
+            PLAIN: [st.unit_values([[0.05, 0.05], [0.06, 0.04], [0.05, 0.055]])] * 2,
+            OTHER: [st.unit_values([[0.0]])]}
+    found = compare.floors_of(runs, failed={})
+    assert found[CASE.label] == pytest.approx(st.MIN_FLOOR)
+    assert found[PLAIN.label] > 1.05  # a biased machine's floor goes up
+    assert OTHER.label not in found  # one unit: no floor
+    assert compare.floors_of(runs, failed={CASE: {"B": None}}).keys() == {PLAIN.label}
 
 
 # ---- asv results ---------------------------------------------------------------------

@@ -1,8 +1,8 @@
-"""vfi_bench.asvkit.stats: the decision rule of a paired comparison, on simulated data.
+"""vfi_bench.asvkit.stats: the decision rule of a paired comparison, on simulated data
+(its error rates over whole compares: tests/tracker/test_simulate.py).
 
 Simulated process pairs carry a process-level shift of the log ratio (memory layout) on
-top of heavy-tailed per-pair noise, and each pair shares a drift factor that multiplies
-its A and B times alike (it cancels in the ratio, as pairing intends).
+top of heavy-tailed per-pair noise with stalls.
 """
 import itertools
 import math
@@ -12,22 +12,6 @@ import pytest
 from scipy import stats
 
 from vfi_bench.asvkit import stats as st
-
-THRESHOLD = 1.10
-
-
-def drift(rng, n):
-    """Shared per-pair factor: log-t with 2 degrees of freedom (occasional huge stalls)."""
-    return np.exp(0.3 * rng.standard_t(2, n))
-
-
-def shifted_pairs(seed, n, factor, sigma=0.05):
-    """``n`` pairs of times whose B is ``factor`` times A, lognormal noise ``sigma`` each."""
-    rng = np.random.default_rng(seed)
-    d = drift(rng, n)
-    a = 0.02 * d * np.exp(sigma * rng.standard_normal(n))
-    b = 0.02 * factor * d * np.exp(sigma * rng.standard_normal(n))
-    return a, b
 
 
 def heavy_groups(rng, shift=0.0, groups=3, pairs=6, scale=0.04, process=0.01):
@@ -43,132 +27,74 @@ def heavy_groups(rng, shift=0.0, groups=3, pairs=6, scale=0.04, process=0.01):
     return out
 
 
-def decision(verdict):
-    return st.Decision(1.0, 0.9, 1.1, 0.5, verdict, 1.2)
+def units_of(rng, shift=0.0, groups=6, **kwargs):
+    """Unit values (medians per process pair) of :func:`heavy_groups`."""
+    return st.unit_values(heavy_groups(rng, shift, groups, **kwargs))
 
 
-# ---- multiplicity: false alarms per comparison, not per benchmark --------------------
-
-def test_30_identical_benchmarks_flag_in_at_most_5_percent_of_compares():
-    """200 simulated compares of K = 30 unchanged benchmarks with heavy-tailed noise.
-
-    A compare counts as a false alarm when any of its 30 benchmarks is flagged. The
-    one-sided 95 % Clopper-Pearson upper bound of that rate must be below 5 %: a bound
-    that holds whatever the true rate (it allows at most 4 alarms in 200).
-    """
-    rng = np.random.default_rng(11)
-    trials, alarms = 200, 0
-    for _ in range(trials):
-        cases = [heavy_groups(rng) for _ in range(30)]
-        verdicts = [d.verdict for d in st.decide_all(cases, [THRESHOLD] * 30, resamples=500)]
-        alarms += any(v in st.FLAGGED for v in verdicts)
-    assert stats.beta.ppf(0.95, alarms + 1, trials - alarms) < 0.05, f"{alarms} in {trials}"
-
-
-def test_without_holm_the_same_data_would_alarm_often():
-    """The premise of the test above: per benchmark at alpha = 0.05, K = 30 benchmarks
-    with more noise would alarm in many compares (here the threshold is at its minimum
-    and the noise large enough for single benchmarks to reach it)."""
-    rng = np.random.default_rng(12)
-    alarms = holm_alarms = 0
-    for _ in range(100):
-        cases = [heavy_groups(rng, scale=0.12, process=0.05) for _ in range(30)]
-        summaries = [st.summarize(c, resamples=500) for c in cases]
-        p = [st._p_value(s) for s in summaries]
-        alarms += any(pv < 0.05 and abs(math.log(s.ratio)) > math.log(1.01)
-                      for pv, s in zip(p, summaries, strict=True))
-        holm_alarms += any(st.holm(p))
-    assert alarms >= 30 and holm_alarms <= 10
-
-
-def test_a_125x_shift_in_one_of_30_is_caught_in_at_least_95_percent():
-    rng = np.random.default_rng(13)
-    trials, caught, others = 100, 0, 0
-    for _ in range(trials):
-        cases = [heavy_groups(rng) for _ in range(29)] + [heavy_groups(rng, math.log(1.25))]
-        verdicts = [d.verdict for d in st.decide_all(cases, [THRESHOLD] * 30, resamples=500)]
-        caught += verdicts[-1] == "regressed"
-        others += any(v in st.FLAGGED for v in verdicts[:-1])
-    assert caught >= 95 and others <= 5
-
-
-def test_holm_step_down():
-    assert st.holm([0.01, 0.04, 0.03, 0.5]) == [True, False, False, False]
-    assert st.holm([0.001, 0.012, 0.02]) == [True, True, True]  # 0.0167, 0.025, 0.05
-    assert st.holm([0.03, 0.001, 0.04]) == [False, True, False]  # stops: 0.03 > 0.025
-    assert st.holm([float("nan"), 0.03]) == [False, True]  # nan does not count in K
-    assert st.holm([]) == []
+def decided(units, points=1, floor=st.DEFAULT_FLOOR, trim=0.0):
+    """:func:`st.decide_units` at one look of the whole stage level of K ``points``."""
+    rule = st.Rule(points=points)
+    n = np.size(units)
+    return st.decide_units(units, rule.stage_alpha, n, rule.stage_alpha, floor, rule, trim)
 
 
 # ---- one benchmark -------------------------------------------------------------------
 
-@pytest.mark.parametrize("n", [10, 20])
+@pytest.mark.parametrize("groups", [6, 10])
 @pytest.mark.parametrize("factor, verdict", [(1.25, "regressed"), (0.8, "improved")])
-def test_known_shift_is_detected_and_covered(n, factor, verdict):
-    d = st.decide(*shifted_pairs(seed=n, n=n, factor=factor), THRESHOLD)
+def test_known_shift_is_detected_and_covered(groups, factor, verdict):
+    d = decided(units_of(np.random.default_rng(groups), math.log(factor), groups), 14)
     assert d.verdict == verdict
     assert d.low <= factor <= d.high
-    assert d.p_value < st.ALPHA
-    assert d.mde < factor if factor > 1 else d.mde < 1 / factor
+    assert d.p_value < st.Rule(points=14).stage_alpha
+    assert d.mde < 1.25
 
 
 def test_known_shift_power_and_coverage_over_seeds():
+    rule = st.Rule(points=14)
     detected = covered = total = 0
-    for n in (10, 20):
-        for factor, verdict in ((1.25, "regressed"), (0.8, "improved")):
-            for seed in range(50):
-                d = st.decide(*shifted_pairs(seed, n, factor), THRESHOLD)
-                detected += d.verdict == verdict
-                covered += d.low <= factor <= d.high
-                total += 1
-    assert detected >= 0.98 * total
-    assert covered >= 0.85 * total  # a 95 % interval covering 85 % would be badly broken
+    rng = np.random.default_rng(5)
+    for factor, verdict in ((1.25, "regressed"), (0.8, "improved")):
+        for _ in range(100):
+            d = decided(units_of(rng, math.log(factor), 6), 14)
+            detected += d.verdict == verdict
+            # one-sided bounds at the stage level: the interval covers 1 - 2 a_s
+            covered += d.low <= factor <= d.high
+            total += 1
+    assert detected >= 0.95 * total
+    assert covered >= (1 - 2 * rule.stage_alpha - 0.05) * total
 
 
-def test_too_few_pairs_is_inconclusive_even_for_a_huge_shift():
-    a, b = shifted_pairs(seed=1, n=st.MIN_PAIRS - 1, factor=3.0)
-    d = st.decide(a, b, THRESHOLD)
-    assert d.verdict == "inconclusive"
-    assert d.ratio == pytest.approx(3.0, rel=0.1) and d.low <= d.ratio <= d.high
-    one = st.decide(a[:1], b[:1], THRESHOLD)
-    assert one.verdict == "inconclusive" and math.isnan(one.ratio) and math.isnan(one.mde)
+def test_too_few_units_is_inconclusive_even_for_a_huge_shift():
+    d = decided([math.log(3.0), math.log(3.1)])
+    assert d.verdict == "inconclusive" and d.ratio == pytest.approx(3.05, rel=0.01)
+    one = decided([math.log(3.0)])
+    assert one.verdict == "inconclusive" and math.isnan(one.low) and math.isnan(one.mde)
+    assert one.ratio == pytest.approx(3.0)
 
 
 def test_quiet_unchanged_data_is_same():
-    d = st.decide(*shifted_pairs(seed=3, n=20, factor=1.0, sigma=0.02), THRESHOLD)
+    d = decided(units_of(np.random.default_rng(3), 0.0, 6, scale=0.01, process=0.005))
     assert d.verdict == "same"
-    assert 1 / THRESHOLD <= d.low <= d.ratio <= d.high <= THRESHOLD
+    assert 1 / st.DEFAULT_MARGIN <= d.low <= d.ratio <= d.high <= st.DEFAULT_MARGIN
 
 
 def test_noisy_data_is_inconclusive_and_says_which_mde_it_reached():
-    d = st.decide(*shifted_pairs(4, 20, 1.0, sigma=0.5), THRESHOLD)
-    assert d.low < 1 / THRESHOLD or d.high > THRESHOLD  # the premise: too noisy to tell
+    d = decided(units_of(np.random.default_rng(4), 0.0, 6, scale=0.5, process=0.2), 14)
+    assert d.low < 1 / st.DEFAULT_MARGIN or d.high > st.DEFAULT_MARGIN  # too noisy
     assert d.verdict == "inconclusive" and d.mde > 1.25
 
 
 def test_process_pairs_are_the_unit_of_the_spread():
-    """Three process pairs that disagree (layouts +-10 %) with no noise inside them: the
-    spread must come from the process pairs, not from the 30 identical samples."""
-    groups = [np.full(10, v) for v in (-0.1, 0.0, 0.1)]
-    s = st.summarize(groups)
-    assert s.se > 0.03 and s.groups == 3 and s.pairs == 30
-    pooled = st.summarize([np.concatenate(groups)])  # as if one process pair
-    assert pooled.se < s.se
-
-
-def test_summarize_is_seeded_and_handles_constant_ratios():
-    x = [0.1 * np.random.default_rng(6).standard_normal(15)]
-    assert st.summarize(x, seed=7) == st.summarize(x, seed=7)
-    s = st.summarize([np.full(5, math.log(1.2))])
-    assert (s.ratio, s.low, s.high, s.se) == pytest.approx((1.2, 1.2, 1.2, 0.0))
-
-
-def test_min_detectable_effect():
-    assert st.min_detectable_effect(0.0, threshold=1.1) == 1.1
-    z = stats.norm.ppf(1 - 0.05 / 28) + stats.norm.ppf(0.95)
-    assert st.min_detectable_effect(0.03, 0.05 / 14) == pytest.approx(math.exp(z * 0.03))
-    smaller = [st.min_detectable_effect(0.03, 0.05 / k) for k in (1, 14, 30)]
-    assert all(a < b for a, b in itertools.pairwise(smaller))  # more benchmarks, larger mde
+    """Six process pairs that disagree (layouts +-10 %) with no noise inside them: the
+    spread comes from the process pairs, not from the 60 identical samples."""
+    groups = [np.full(10, v) for v in (-0.1, 0.0, 0.1, -0.1, 0.0, 0.1)]
+    units = st.unit_values(groups)
+    assert units.size == 6
+    d = decided(units)
+    pooled = decided(st.unit_values(groups, isolated=True))  # as if 60 independent
+    assert d.high - d.low > 2 * (pooled.high - pooled.low)
 
 
 @pytest.mark.parametrize("first, second, final", [
@@ -185,62 +111,64 @@ def test_min_detectable_effect():
     ("inconclusive", "same", "inconclusive"),
 ])
 def test_confirm_truth_table(first, second, final):
-    assert st.confirm(decision(first), decision(second)) == final
+    assert st.confirm_verdicts(first, second) == final
+    code = st.confirm_codes(st.VERDICTS.index(first), st.VERDICTS.index(second))
+    assert st.VERDICTS[int(code)] == final
 
 
-def aa_runs(sigma, runs=5, n=20, seed=8):
-    """Per-pair ratios of A/A runs: the same standard normals scaled by ``sigma``."""
-    z = np.random.default_rng(seed).standard_normal((runs, n))
-    return list(np.exp(sigma * z))
-
-
-def test_threshold_from_aa_bounds_and_growth():
-    assert st.threshold_from_aa(aa_runs(0.01)) == pytest.approx(st.MIN_THRESHOLD)
-    sigmas = [0.01, 0.2, 0.4, 0.8]
-    thresholds = [st.threshold_from_aa(aa_runs(s)) for s in sigmas]
-    assert all(t >= st.MIN_THRESHOLD for t in thresholds)
-    assert all(x < y for x, y in itertools.pairwise(thresholds[1:]))
-    assert thresholds[-1] > 1.5
-    for sigma, t in zip(sigmas, thresholds, strict=True):
-        for run in aa_runs(sigma):
-            assert 1 / t <= np.exp(np.median(np.log(run))) <= t
-
-
-def test_the_threshold_decides_when_the_change_is_real_but_small():
-    # B steadily 15% slower, quiet: past the default 1.10, within a calibrated 1.30.
+def test_the_floor_decides_when_the_change_is_real_but_small():
+    # B steadily 6 % slower, quiet: past the default floor 1.03, not past a floor 1.08
+    # (and then within the margin: same).
     rng = np.random.default_rng(14)
-    groups = [math.log(1.15) + 0.01 * rng.standard_normal(6) for _ in range(3)]
-    assert st.decide_all([groups], [1.10])[0].verdict == "regressed"
-    assert st.decide_all([groups], [1.30])[0].verdict == "same"
+    units = st.unit_values([math.log(1.06) + 0.005 * rng.standard_normal(6)
+                            for _ in range(6)])
+    assert decided(units).verdict == "regressed"
+    assert decided(units, floor=1.08).verdict == "same"
+
+
+def test_decide_look_is_decide_units_on_every_row():
+    rng = np.random.default_rng(15)
+    rule = st.Rule(points=14)
+    units = np.stack([units_of(rng, s, 5) for s in (0.0, 0.3, -0.3, 0.0, 0.05)])
+    look = st.decide_look(units, 0.01, 5, rule.stage_alpha, 1.03, rule)
+    for row, code, mde in zip(units, look.code, look.mde, strict=True):
+        d = st.decide_units(row, 0.01, 5, rule.stage_alpha, 1.03, rule)
+        assert d.verdict == st.VERDICTS[int(code)] and d.mde == pytest.approx(float(mde))
+    assert [st.VERDICTS[c] for c in look.code[1:3]] == ["regressed", "improved"]
+    assert np.all(st.decide_look(units[:, :2], 0.01, 5, 0.01).code == st.INCONCLUSIVE)
+
+
+def test_undecided_is_inconclusive_with_the_mde_above_the_target():
+    code = np.array([st.INCONCLUSIVE, st.INCONCLUSIVE, st.INCONCLUSIVE, st.SAME])
+    mde = np.array([1.3, 1.1, math.nan, 1.3])
+    assert list(st.undecided(code, mde, 1.2)) == [True, False, True, False]
+
+
+def test_confirm_look_keeps_a_flag_only_when_the_fresh_units_repeat_it():
+    rule = st.Rule(points=3)
+    first = np.array([st.REGRESSED, st.REGRESSED, st.SAME])
+    fresh = np.array([[0.3, 0.31, 0.29, 0.3, 0.32], [0.0, 0.001, -0.001, 0.0, 0.002],
+                      [0.3, 0.31, 0.29, 0.3, 0.32]])
+    final, second = st.confirm_look(first, fresh, rule=rule)
+    assert [st.VERDICTS[c] for c in final] == ["regressed", "same", "same"]
+    assert [st.VERDICTS[c] for c in second.code] == ["regressed", "same", "regressed"]
+
+
+def test_looks_of_pools_timeraw_samples_and_adds_one_process_pair_otherwise():
+    assert st.looks_of(5, 5, 3) == st.Looks(5, 1, 4)
+    assert st.looks_of(5, 5, 3).units(3) == 8
+    assert st.looks_of(5, 8, 2, isolated=True) == st.Looks(8, 8, 3)
+    assert st.looks_of(5, 2, 0, isolated=True) == st.Looks(st.MIN_PAIRS, st.MIN_PAIRS, 1)
+    assert (st.trim_of(True), st.trim_of(False)) == (st.POOLED_TRIM, 0.0)
 
 
 @pytest.mark.parametrize("call, name", [
-    (lambda: st.decide([1.0] * 10, [1.0] * 9, THRESHOLD), "same length"),
-    (lambda: st.decide([1.0] * 9 + [float("nan")], [1.0] * 10, THRESHOLD), "^a must"),
-    (lambda: st.decide([1.0] * 10, [1.0] * 9 + [0.0], THRESHOLD), "^b must"),
-    (lambda: st.decide([1.0] * 10, [1.0] * 9 + [-2.0], THRESHOLD), "finite values > 0"),
-    (lambda: st.decide([1.0] * 10, [1.0] * 10, 0.9), "^threshold"),
-    (lambda: st.decide([1.0] * 10, [1.0] * 10, THRESHOLD, alpha=1.5), "^alpha"),
-    (lambda: st.summarize([0.1]), "at least 2"),
-    (lambda: st.summarize([0.1, 0.2], confidence=1.0), "^confidence"),
-    (lambda: st.decide_all([[0.1] * 10], []), "same length"),
-    (lambda: st.min_detectable_effect(float("nan")), "^se"),
-    (lambda: st.threshold_from_aa([]), "^ratio_runs"),
-    (lambda: st.threshold_from_aa([[1.0, -1.0]]), "^ratio_runs"),
-    (lambda: st.threshold_from_aa([[1.0, 1.1]], minimum=0.5), "^minimum"),
-    (lambda: st.threshold_from_aa([[1.0, 1.1]], z=0), "^z"),
-    (lambda: st.confirm(decision("bad"), decision("same")), "^first"),
-    (lambda: st.exit_status(["same", "slower"]), "^verdicts"),
+    (lambda: st.confirm_verdicts("bad", "same"), "^first"),
+    (lambda: st.confirm_verdicts("same", "slower"), "^second"),
 ])
 def test_bad_input_raises_naming_the_parameter(call, name):
     with pytest.raises(ValueError, match=name):
         call()
-
-
-def test_exit_status():
-    assert st.exit_status([]) == 0
-    assert st.exit_status(["same", "improved", "inconclusive"]) == 0
-    assert st.exit_status(["same", "regressed", "improved"]) == 1
 
 
 # ==== the sequential rule ==============================================================
@@ -318,10 +246,16 @@ def test_classify_separates_the_floor_from_the_margin(low, high, code):
     assert int(st.classify(low, high, 1.03, 1.10)) == code
 
 
-def test_confirm_codes_is_confirm_on_every_pair():
-    for first, second in itertools.product(range(4), repeat=2):
-        expected = st.confirm(decision(st.VERDICTS[first]), decision(st.VERDICTS[second]))
-        assert st.VERDICTS[int(st.confirm_codes(first, second))] == expected
+def test_confirm_codes_keeps_every_unflagged_first_and_vectorises():
+    first, second = np.meshgrid(range(4), range(4), indexing="ij")
+    final = st.confirm_codes(first, second)
+    for f, g in itertools.product(range(4), repeat=2):
+        assert final[f, g] == int(st.confirm_codes(f, g))
+        if f in (st.SAME, st.INCONCLUSIVE):
+            assert final[f, g] == f
+        else:
+            assert final[f, g] in (f, st.SAME, st.INCONCLUSIVE)
+            assert (final[f, g] == f) == (g == f)
 
 
 def test_unit_values_are_medians_per_process_pair_or_every_pooled_sample():

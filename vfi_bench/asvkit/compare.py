@@ -65,6 +65,7 @@ processes of the same environment per process pair) and stores, per benchmark po
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
 import json
 import math
@@ -89,11 +90,13 @@ from vfi_bench.asvkit import stats as st
 WORKER = Path(__file__).resolve().with_name("worker.py")
 TIMED = ("time_", "timeraw_")
 RECORD_KEYS = ("benchmark", "params", "ratio", "low", "high", "verdict", "mde",
-               "threshold", "error", "env", "packages")
-DEFAULT_PAIRS = 18
-DEFAULT_PROCESSES = 3
-DEFAULT_TARGET_MDE = 1.2
-DEFAULT_EXTRA = 3
+               "threshold", "floor", "looks", "error", "env", "packages")
+#: The default plan (:data:`.stats.PROCESSES` ...): 5 process pairs of 5 sample pairs,
+#: up to 3 more looks of one process pair each while a point's mde is above 1.2.
+DEFAULT_PROCESSES = st.PROCESSES
+DEFAULT_PAIRS = st.PROCESSES * st.PAIRS_PER_PROCESS
+DEFAULT_TARGET_MDE = st.TARGET_MDE
+DEFAULT_EXTRA = st.EXTRA_LOOKS
 #: Thread pools the benchmark processes are pinned to (``--threads``): on a shared
 #: machine a kernel that needs every core waits at each barrier for whatever else runs,
 #: so its times say more about the neighbours than about the code.
@@ -518,7 +521,10 @@ def describe_failure(errors: dict) -> str:
 @dataclass
 class Outcome:
     """The result of one case: the decision reported, the final verdict and notes;
-    ``failure`` maps each side that gave no timing to its :class:`MeasureError`."""
+    ``failure`` maps each side that gave no timing to its :class:`MeasureError`.
+    ``threshold`` is the equivalence margin (``same`` within [1/t, t]; an inconclusive
+    point past it exits 3), ``floor`` the flag floor, ``looks`` the first stage's looks
+    taken."""
     case: Case
     decision: st.Decision
     verdict: str
@@ -527,6 +533,8 @@ class Outcome:
     note: str = ""
     failure: dict | None = None
     env: str = ""
+    floor: float = st.DEFAULT_FLOOR
+    looks: int = 0
 
     @property
     def failed(self) -> bool:
@@ -545,44 +553,68 @@ class Outcome:
 
     def record(self) -> dict:
         """The JSON record: the keys :data:`RECORD_KEYS` but ``packages`` (nan written
-        as null); ``error`` is :func:`describe_failure` or null."""
+        as null); ``error`` is :func:`describe_failure` or null; ``threshold`` the
+        margin, ``floor`` the floor."""
         def number(v):
             return None if v is None or math.isnan(v) else round(float(v), 6)
         d = self.decision
         return {"benchmark": self.case.name, "params": ", ".join(self.case.params),
                 "ratio": number(d.ratio), "low": number(d.low), "high": number(d.high),
                 "verdict": self.verdict, "mde": number(d.mde),
-                "threshold": number(self.threshold),
+                "threshold": number(self.threshold), "floor": number(self.floor),
+                "looks": self.looks,
                 "error": describe_failure(self.failure) if self.failure else None,
                 "env": self.env}
 
 
-def judge(cases: Sequence[Case], x: dict, failed: dict, thresholds: dict[str, float],
-          seed: int) -> list[Outcome]:
-    """:func:`.stats.decide_all` over the cases; failed ones get
+def judge(cases: Sequence[Case], x: dict, failed: dict, plan: Plan,
+          rule: st.Rule | None = None, looks: dict | None = None,
+          confirming: bool = False) -> list[Outcome]:
+    """Each case decided by :func:`.stats.decide_units` (:func:`.stats.decide_look`, as
+    the simulation decides) at its look: look ``looks[case]`` (0, the first, by
+    default) of its :meth:`Plan.looks_of`, at the level :func:`.stats.sequential_levels`
+    gives that look; ``confirming``: the confirmation, at :attr:`.stats.Rule.stage_alpha`.
+    ``rule`` counts every point of the compare (default: ``cases``). Failed cases get
     :func:`failure_verdict`."""
-    limits = [threshold_for(thresholds, c.label) for c in cases]
-    groups = [None if c in failed or c not in x else x[c] for c in cases]
-    decisions = st.decide_all(groups, limits, seed=seed)
+    rule = rule or plan.rule(len(cases))
+    looks = looks or {}
     outcomes = []
-    for c, d, t in zip(cases, decisions, limits, strict=True):
+    for c in cases:
         errors = failed.get(c)
-        verdict = failure_verdict(errors) if errors else d.verdict
+        plan_looks = plan.looks_of(c)
+        look = looks.get(c, 0)
+        floor = plan.floor_of(c)
+        units = st.unit_values(x.get(c, []), c.isolated)
+        if confirming:
+            level = rule.stage_alpha
+        else:
+            level = plan_looks.levels(rule.stage_alpha)[min(look, plan_looks.count - 1)]
+        decision = st.decide_units(units, level, plan_looks.first, rule.stage_alpha, floor,
+                                   rule, st.trim_of(c.isolated))
+        verdict = failure_verdict(errors) if errors else decision.verdict
         note = describe_failure(errors) if errors else ""
-        outcomes.append(Outcome(c, d, verdict, t, note=note, failure=errors))
+        outcomes.append(Outcome(c, decision, verdict, rule.margin, note=note, failure=errors,
+                                floor=floor, looks=look + 1))
     return outcomes
 
 
 def remeasured(first: Outcome, second: Outcome) -> Outcome:
-    """The final outcome of a flagged case once measured again: a failure the second
-    time is that failure's verdict."""
+    """The final outcome of a flagged case once measured again in fresh process pairs:
+    :func:`.stats.confirm_verdicts` (:func:`.stats.confirm_codes`, as the simulation
+    confirms) of the two verdicts, reported with the second measurement's ratio and
+    interval and the first stage's mde (the mde through both stages, as
+    :func:`.stats.min_detectable_effect_of` reports it at the look where the point
+    stopped); a failure the second time is that failure's verdict."""
     note = (f"re-measured: {first.verdict} (x{first.decision.ratio:.3f}), "
             f"then {second.verdict}")
+    decision = dataclasses.replace(second.decision, mde=first.decision.mde)
     if second.failed:
-        return Outcome(first.case, second.decision, second.verdict, first.threshold,
-                       first.decision, f"{note} ({second.note})", second.failure)
-    return Outcome(first.case, second.decision, st.confirm(first.decision, second.decision),
-                   first.threshold, first.decision, note)
+        return Outcome(first.case, decision, second.verdict, first.threshold,
+                       first.decision, f"{note} ({second.note})", second.failure,
+                       floor=first.floor, looks=first.looks)
+    return Outcome(first.case, decision, st.confirm_verdicts(first.verdict, second.verdict),
+                   first.threshold, first.decision, note, floor=first.floor,
+                   looks=first.looks)
 
 
 def exit_code(outcomes: Sequence[Outcome]) -> int:
@@ -600,31 +632,44 @@ def exit_code(outcomes: Sequence[Outcome]) -> int:
     return 3 if any(o.past_margin for o in outcomes) else 0
 
 
-# ---- thresholds ----------------------------------------------------------------------
+# ---- floors ------------------------------------------------------------------------
 
 def thresholds_path(machine: str, folder: Path) -> Path:
+    """The calibration file of ``machine``: ``thresholds-<machine>.json`` (the name it
+    had when it held the old rule's thresholds; it now holds floors)."""
     return Path(folder) / f"thresholds-{machine}.json"
 
 
-def load_thresholds(machine: str, folder: Path) -> dict[str, float]:
-    """Calibrated thresholds of ``machine`` by ``name(params)``; empty when never calibrated."""
+def load_floors(machine: str, folder: Path) -> dict[str, float]:
+    """Calibrated floors of ``machine`` by ``name(params)``; empty when never calibrated.
+    A file of the old rule (``thresholds``, no ``floors``) is ignored, with a message:
+    its thresholds were sizes on the point estimate, not floors."""
+    path = thresholds_path(machine, folder)
     try:
-        return dict(json.loads(thresholds_path(machine, folder).read_text())["thresholds"])
-    except (OSError, ValueError, KeyError, TypeError):
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    if "floors" not in data:
+        if "thresholds" in data:
+            say(f"{path} holds thresholds of the rule before (a 1.10 floor on the point "
+                f"estimate), not floors: ignored, the default floor {st.DEFAULT_FLOOR} "
+                "applies; run calibrate (make calibrate) to write floors")
+        return {}
+    try:
+        return {str(k): float(v) for k, v in dict(data["floors"]).items()}
+    except (TypeError, ValueError):
         return {}
 
 
-def threshold_for(thresholds: dict[str, float], label: str) -> float:
-    """The threshold of ``label``, :data:`.stats.MIN_THRESHOLD` when not calibrated."""
-    return float(thresholds.get(label, st.MIN_THRESHOLD))
-
-
-def save_thresholds(machine: str, new: dict[str, float], meta: dict, folder: Path) -> Path:
-    """Merge ``new`` into ``machine``'s thresholds file (other benchmarks are kept)."""
+def save_floors(machine: str, new: dict[str, float], meta: dict, folder: Path) -> Path:
+    """Merge ``new`` into ``machine``'s floors (other benchmarks are kept; an old
+    thresholds file is replaced)."""
     path = thresholds_path(machine, folder)
-    merged = {**load_thresholds(machine, folder), **new}
+    merged = {**load_floors(machine, folder), **new}
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"machine": machine, **meta, "thresholds": merged},
+    path.write_text(json.dumps({"machine": machine, **meta, "floors": merged},
                                indent=1, sort_keys=True) + "\n")
     return path
 
@@ -964,9 +1009,10 @@ def report(outcomes: Sequence[Outcome], others: Sequence[Case], out: str | None,
 
 
 def undecided(outcomes: Sequence[Outcome], target_mde: float) -> list[Case]:
-    """The cases still inconclusive whose minimum detectable effect is above the target."""
-    return [o.case for o in outcomes if not o.failed and o.verdict == "inconclusive"
-            and not o.decision.mde <= target_mde]
+    """The cases that take the next look: not failed, and :func:`.stats.undecided`
+    (inconclusive with an mde above the target)."""
+    return [o.case for o in outcomes if not o.failed and bool(st.undecided(
+        st.VERDICTS.index(o.verdict), o.decision.mde, target_mde))]
 
 
 #: ``measure(cases, processes, pairs, rng) -> (x, failed)``: log ratios per case and
@@ -976,53 +1022,84 @@ Measure = Callable[[Sequence[Case], int, int, random.Random], tuple[dict, dict]]
 
 @dataclass(frozen=True)
 class Plan:
-    """How much a comparison measures: ``processes`` process pairs of ``pairs`` sample
-    pairs in all per case; up to ``extra`` more process pairs for cases whose mde is
-    above ``target_mde``; the thresholds by label."""
+    """How much a comparison measures and how it decides.
+
+    The first look: ``processes`` process pairs of ``ceil(pairs / processes)`` sample
+    pairs per case (``pairs`` counts them all); up to ``extra`` more looks, one more
+    process pair each, for the cases still inconclusive with an mde above
+    ``target_mde``; the confirmation of a flagged case in ``processes`` fresh process
+    pairs (:func:`.stats.looks_of`). A ``timeraw_`` case takes
+    ``max(MIN_PAIRS, ceil(pairs / processes))`` sample pairs per look, pooled.
+    ``floors`` by label (calibrated), else ``floor``; ``margin`` and ``alpha`` make
+    the :class:`.stats.Rule`.
+    """
     processes: int = DEFAULT_PROCESSES
     pairs: int = DEFAULT_PAIRS
     extra: int = DEFAULT_EXTRA
     target_mde: float = DEFAULT_TARGET_MDE
-    thresholds: dict = field(default_factory=dict)
+    floors: dict = field(default_factory=dict)
+    floor: float = st.DEFAULT_FLOOR
+    margin: float = st.DEFAULT_MARGIN
+    alpha: float = st.ALPHA
+
+    @property
+    def per_process(self) -> int:
+        return math.ceil(self.pairs / self.processes)
+
+    def looks_of(self, case: Case) -> st.Looks:
+        return st.looks_of(self.processes, self.per_process, self.extra, case.isolated)
+
+    def floor_of(self, case: Case) -> float:
+        return float(self.floors.get(case.label, self.floor))
+
+    def rule(self, points: int) -> st.Rule:
+        return st.Rule(points=max(1, points), alpha=self.alpha, margin=self.margin)
 
 
 def decide_cases(cases: Sequence[Case], measure_with: Measure, plan: Plan,
                  seed: int) -> list[Outcome]:
-    """Measure and decide ``cases`` together; measure the undecided ones in more process
-    pairs until their mde reaches the target; re-measure what is flagged in fresh process
-    pairs and :func:`.stats.confirm` it.
+    """Measure and decide ``cases`` together, by the group-sequential rule of
+    :mod:`.stats` that :mod:`.simulate` checks.
 
-    Adding process pairs while a case is undecided is a sequential design: each look
-    is one more chance of a false alarm, which the threshold and the confirming
-    re-measurement (in fresh processes) keep in check; the tests simulate it.
+    The first look; then up to ``plan.extra`` more, one process pair more each (a
+    ``timeraw_`` case: more samples, pooled), for the cases :func:`undecided` (a case
+    stops as soon as it is decided), each look at the level
+    :func:`.stats.sequential_levels` spends on it; then every flagged case measured
+    again in fresh process pairs and :func:`remeasured`. The rule counts all the K
+    ``cases``: each stage tests each at sqrt(alpha / (2 K)).
     """
     rng = random.Random(seed)
+    rule = plan.rule(len(cases))
     x, failed = measure_with(cases, plan.processes, plan.pairs, rng)
-    outcomes = judge(cases, x, failed, plan.thresholds, seed)
-    per_process = math.ceil(plan.pairs / plan.processes)
+    looks = dict.fromkeys(cases, 0)
+    outcomes = dict(zip(cases, judge(cases, x, failed, plan, rule, looks), strict=True))
     for extra in range(plan.extra):
-        pending = undecided(outcomes, plan.target_mde)
+        pending = undecided(list(outcomes.values()), plan.target_mde)
         if not pending:
             break
-        say(f"Process pair {extra + 1} of at most {plan.extra} more, for "
-            f"{len(pending)} point(s) whose mde is above {plan.target_mde:g}")
-        more, bad = measure_with(pending, 1, per_process, rng)
+        say(f"Look {extra + 2} of at most {plan.extra + 1}: one more process pair for "
+            f"{len(pending)} undecided point(s) (mde above {plan.target_mde:g})")
+        more, bad = measure_with(pending, 1, plan.per_process, rng)
         for case, groups in more.items():
-            x[case].extend(groups)
+            x.setdefault(case, []).extend(groups)
         failed.update(bad)
-        outcomes = judge(cases, x, failed, plan.thresholds, seed)
-    flagged = [o.case for o in outcomes if o.verdict in st.FLAGGED]
+        for case in pending:
+            looks[case] += 1
+        outcomes.update(zip(pending, judge(pending, x, failed, plan, rule, looks),
+                            strict=True))
+    flagged = [c for c, o in outcomes.items() if o.verdict in st.FLAGGED]
     if flagged:
         say(f"Re-measuring {len(flagged)} flagged point(s) in fresh processes")
         x2, failed2 = measure_with(flagged, plan.processes, plan.pairs, rng)
-        second = {o.case: o for o in judge(flagged, x2, failed2, plan.thresholds, seed + 1)}
-        outcomes = [remeasured(o, second[o.case]) if o.case in second else o
-                    for o in outcomes]
-    return outcomes
+        for case, second in zip(flagged, judge(flagged, x2, failed2, plan, rule,
+                                               confirming=True), strict=True):
+            outcomes[case] = remeasured(outcomes[case], second)
+    return [outcomes[c] for c in cases]
 
 
-def plan_of(args, thresholds: dict) -> Plan:
-    return Plan(args.processes, args.pairs, args.extra_processes, args.target_mde, thresholds)
+def plan_of(args, floors: dict) -> Plan:
+    return Plan(args.processes, args.pairs, args.extra_processes, args.target_mde, floors,
+                args.floor, args.margin, args.alpha)
 
 
 def in_processes(sides: dict[str, Side], benchmark_dir: str) -> Measure:
@@ -1043,11 +1120,11 @@ def cmd_compare(args) -> int:
     commits = {"A": resolve(repo, args.base), "B": resolve(repo, args.head)}
     machine = machine_info(conf.config_path, args.machine)
     seed = args.seed if args.seed is not None else random.randrange(2**31)
-    thresholds = load_thresholds(machine["machine"], compare_dir(conf))
+    floors = {} if args.ignore_floors else load_floors(machine["machine"], compare_dir(conf))
     outcomes, others, packages = [], [], {}
     for name in env_names:
         found, not_timed, packages[name], view = compare_environment(
-            conf, repo, commits, name, args, machine, thresholds, seed)
+            conf, repo, commits, name, args, machine, floors, seed)
         outcomes += found
         others += [c for c in not_timed if c not in others]
     print(f"asv results: asv compare --config {view} {commits['A'][:8]} {commits['B'][:8]}")
@@ -1068,7 +1145,7 @@ EXIT_MEANINGS = {0: "no regression", 1: "regression", 2: "could not run",
 
 
 def compare_environment(conf, repo, commits: dict, name: str, args, machine: dict,
-                        thresholds: dict, seed: int):
+                        floors: dict, seed: int):
     """Compare the two commits in environment ``name`` of the matrix; its outcomes, the
     points not compared, its packages and the ``asv compare`` configuration."""
     ready = prepare(conf, repo, commits, name, args.bench, args.threads or None)
@@ -1078,7 +1155,7 @@ def compare_environment(conf, repo, commits: dict, name: str, args, machine: dic
         f"seed {seed}")
     prewarm(ready.timed, ready.sides, conf.benchmark_dir)
     outcomes = decide_cases(ready.timed, in_processes(ready.sides, conf.benchmark_dir),
-                            plan_of(args, thresholds), seed)
+                            plan_of(args, floors), seed)
     for outcome in outcomes:
         outcome.env = name
     view = save_results(conf, repo, machine, list(ready.sides.values()), ready.benchmarks)
@@ -1103,35 +1180,46 @@ def cmd_calibrate(args) -> int:
     sides, timed, others = ready.sides, ready.timed, ready.others
     same = {"A": sides["B"], "B": sides["B"]}
     rng = random.Random(args.seed)
-    runs: dict[Case, list[list[float]]] = {c: [] for c in timed}
+    runs: dict[Case, list] = {c: [] for c in timed}
     failed: dict = {}
     for k in range(args.runs):
         say(f"A/A run {k + 1}/{args.runs}")
         x, bad = measure(timed, same, conf.benchmark_dir, args.processes, args.pairs, rng)
         failed.update(bad)
         for case, groups in x.items():
-            runs[case].append([math.exp(v) for g in groups for v in g])
-    found = {c.label: st.threshold_from_aa(r) for c, r in runs.items()
-             if c not in failed and r}
-    rows = [("benchmark point", "median ratio per A/A run", "threshold")]
-    for case, ratio_runs in runs.items():
+            runs[case].append(st.unit_values(groups, case.isolated))
+    found = floors_of(runs, failed)
+    rows = [("benchmark point", "mean ratio per A/A run", "floor")]
+    for case, unit_runs in runs.items():
         if case in failed:
             rows.append((case.label, describe_failure(failed[case]), "-"))
             continue
-        medians = " ".join(f"{sorted(r)[len(r) // 2]:.3f}" for r in ratio_runs)
-        rows.append((case.label, medians, f"{found[case.label]:.3f}"))
+        means = " ".join(f"{math.exp(float(u.mean())):.3f}" if u.size else "-"
+                         for u in unit_runs)
+        rows.append((case.label, means, f"{found[case.label]:.3f}"
+                     if case.label in found else "-"))
     meta = {"commit": sides["B"].commit, "runs": args.runs, "pairs": args.pairs,
             "processes": args.processes}
-    path = save_thresholds(machine, found, meta, compare_dir(conf))
+    path = save_floors(machine, found, meta, compare_dir(conf))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     print()
     print("\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
                     for r in rows))
     for case in others:
         print(f"  not calibrated (not a timing): {case.label}")
-    print(f"Thresholds: {path} ({len(found)} written); "
+    print(f"Floors: {path} ({len(found)} written); "
           f"calibrate: {time.monotonic() - started:.0f} s wall")
     return 0 if found else 2
+
+
+def floors_of(runs: dict, failed: dict) -> dict[str, float]:
+    """:func:`.stats.floor_from_aa` of each case's A/A unit values, by label (cases that
+    failed, or gave fewer than 2 units in all, get none)."""
+    found = {}
+    for case, unit_runs in runs.items():
+        if case not in failed and sum(len(u) for u in unit_runs) >= 2:
+            found[case.label] = st.floor_from_aa(unit_runs)
+    return found
 
 
 def cmd_show(args) -> int:
@@ -1162,7 +1250,17 @@ def parser(default_bench: str = ".") -> argparse.ArgumentParser:
     c.add_argument("--out", default=None, help="write the records to this JSON file")
     c.add_argument("--seed", type=int, default=None, help="seed of the orders")
     c.set_defaults(func=cmd_compare)
-    k = sub.add_parser("calibrate", help="thresholds from A/A runs of one commit")
+    c.add_argument("--floor", type=float, default=st.DEFAULT_FLOOR,
+                   help="the flag floor of points not calibrated (a point is flagged when "
+                        "its one-sided bound passes it)")
+    c.add_argument("--margin", type=float, default=st.DEFAULT_MARGIN,
+                   help="the equivalence margin: same when the interval lies within "
+                        "[1/margin, margin]; an inconclusive point past it exits 3")
+    c.add_argument("--alpha", type=float, default=st.ALPHA,
+                   help="the family-wise false-alarm rate of one compare (per environment)")
+    c.add_argument("--ignore-floors", action="store_true",
+                   help="do not read this machine's calibrated floors")
+    k = sub.add_parser("calibrate", help="flag floors from A/A runs of one commit")
     k.add_argument("--rev", default="HEAD")
     k.add_argument("--runs", type=int, default=3)
     k.add_argument("--seed", type=int, default=0)
@@ -1171,14 +1269,19 @@ def parser(default_bench: str = ".") -> argparse.ArgumentParser:
         q.add_argument("--bench", default=default_bench,
                        help=f"asv --bench regex (default: {default_bench!r})")
         q.add_argument("--pairs", type=int, default=DEFAULT_PAIRS,
-                       help="sample pairs per benchmark point and round")
+                       help="sample pairs per benchmark point at the first look, spread "
+                            f"over the process pairs (default {DEFAULT_PAIRS})")
         q.add_argument("--processes", type=int, default=DEFAULT_PROCESSES,
-                       help="process pairs the sample pairs are spread over")
+                       help="process pairs of the first look and of the confirmation "
+                            f"(default {DEFAULT_PROCESSES}; the t has one degree of "
+                            "freedom fewer)")
         q.add_argument("--target-mde", type=float, default=DEFAULT_TARGET_MDE,
-                       help="an inconclusive point is measured in more process pairs until "
-                            "its minimum detectable effect is at most this")
+                       help="an inconclusive point takes more looks until its minimum "
+                            f"detectable effect is at most this (default "
+                            f"{DEFAULT_TARGET_MDE:g})")
         q.add_argument("--extra-processes", type=int, default=DEFAULT_EXTRA,
-                       help="the most process pairs added for that")
+                       help="the most looks added for that, one process pair each "
+                            f"(default {DEFAULT_EXTRA})")
         q.add_argument("--machine", default=None, help="asv machine name (default: hostname)")
         q.add_argument("--config", default="asv.conf.json",
                        help="the asv configuration (its relative paths are relative to "

@@ -1,17 +1,18 @@
 r"""Simulated compares: the whole decision procedure of ``compare``, vectorised over compares.
 
-    python -m vfi_bench.asvkit.simulate [--compares 2000] [--seed 0] [--processes 3]
-        [--pairs 6] [--extra 3] [--target-mde 1.2]
+    python -m vfi_bench.asvkit.simulate [--compares 2000] [--seed 0] [--processes 5]
+        [--pairs 5] [--extra 3] [--target-mde 1.2]
 
 A compare of K points runs as ``compare`` runs it (:func:`run_compares`): the first look
 at ``processes`` process pairs of ``pairs`` sample pairs each; up to ``extra`` more
 looks, one more process pair each, for the points still undecided (a point stops as
 soon as it is decided, or inconclusive with its mde at most ``target_mde``); then every
 flagged point measured again in ``processes`` fresh process pairs and
-:func:`.stats.confirm_codes` of the two verdicts. Each look decides with
-:func:`.stats.t_bounds` and :func:`.stats.classify` at the level
-:func:`.stats.sequential_levels` gives it, as ``compare`` does through
-:func:`.stats.decide_units`.
+:func:`.stats.confirm_look` of the two verdicts. Each look decides with
+:func:`.stats.decide_look` at the level :func:`.stats.sequential_levels` gives it: the
+functions ``compare`` decides with (:func:`.compare.decide_cases`), so these error rates
+are the compare's. The defaults (5 process pairs of 5, 3 more looks, target mde 1.2) are
+the compare's too (``--pairs`` here counts per process pair, ``compare``'s counts all).
 
 The data (:class:`Noise`): the log ratio of sample pair :math:`j` in process pair
 :math:`g` of a point whose true log ratio is :math:`\delta` is
@@ -75,19 +76,18 @@ class Procedure:
     the first look, ``extra`` more looks of one process pair each for the points still
     inconclusive with an mde above ``target_mde``, and the confirmation in ``processes``
     fresh process pairs. An ``isolated`` (``timeraw_``) point takes
-    ``max(MIN_PAIRS, pairs)`` sample pairs per look instead, each its own unit."""
-    processes: int = 3
-    pairs: int = 6
-    extra: int = 3
+    ``max(MIN_PAIRS, pairs)`` sample pairs per look instead, each its own unit, pooled.
+    The defaults are ``compare``'s (:data:`.stats.PROCESSES` ...), and so are the looks
+    (:func:`.stats.looks_of`)."""
+    processes: int = stats.PROCESSES
+    pairs: int = stats.PAIRS_PER_PROCESS
+    extra: int = stats.EXTRA_LOOKS
     isolated: bool = False
-    target_mde: float = 1.2
+    target_mde: float = stats.TARGET_MDE
 
     @property
     def looks(self) -> stats.Looks:
-        if self.isolated:
-            per_look = max(stats.MIN_PAIRS, self.pairs)
-            return stats.Looks(per_look, per_look, 1 + self.extra)
-        return stats.Looks(self.processes, 1, 1 + self.extra)
+        return stats.looks_of(self.processes, self.pairs, self.extra, self.isolated)
 
     @property
     def confirm_units(self) -> int:
@@ -95,9 +95,8 @@ class Procedure:
 
     @property
     def trim(self) -> float:
-        """Pooled samples are trimmed (:data:`.stats.POOLED_TRIM`); process pairs' medians
-        are not."""
-        return stats.POOLED_TRIM if self.isolated else 0.0
+        """:func:`.stats.trim_of`: pooled samples are trimmed, medians are not."""
+        return stats.trim_of(self.isolated)
 
 
 @dataclass(frozen=True)
@@ -167,21 +166,14 @@ def decide_compares(units: np.ndarray, fresh: np.ndarray, procedure: Procedure,
     taken = np.zeros(code.shape, dtype=int)
     pending = np.ones(code.shape, dtype=bool)
     for look, level in enumerate(levels):
-        n = looks.units(look)
-        _, low, high, se = stats.t_bounds(units[..., :n], level, procedure.trim)
-        now = stats.classify(low, high, floor, rule.margin)
-        reach = stats.min_detectable_effect_of(se, n, level, procedure.confirm_units,
-                                               rule.stage_alpha, floor, rule.power,
-                                               procedure.trim)
-        code = np.where(pending, now, code)
-        mde = np.where(pending, reach, mde)
+        now = stats.decide_look(units[..., :looks.units(look)], level, procedure.confirm_units,
+                                rule.stage_alpha, floor, rule, procedure.trim)
+        code = np.where(pending, now.code, code)
+        mde = np.where(pending, now.mde, mde)
         taken = np.where(pending, look + 1, taken)
-        pending &= (now == stats.INCONCLUSIVE) & ~(reach <= procedure.target_mde)
-    flagged = (code == stats.REGRESSED) | (code == stats.IMPROVED)
-    _, low, high, _ = stats.t_bounds(fresh, rule.stage_alpha, procedure.trim)
-    second = np.where(flagged, stats.classify(low, high, floor, rule.margin),
-                      stats.INCONCLUSIVE)
-    return Compares(stats.confirm_codes(code, second), code, mde, taken)
+        pending &= stats.undecided(now.code, now.mde, procedure.target_mde)
+    final, _ = stats.confirm_look(code, fresh, floor, rule, procedure.trim)
+    return Compares(final, code, mde, taken)
 
 
 # ---- rates -----------------------------------------------------------------------------

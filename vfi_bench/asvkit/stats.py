@@ -44,45 +44,60 @@ and an upper confidence bound of the units' spread (few units give a wide one).
 :func:`design` sizes the process pairs and the sample pairs per process pair from the
 between- and within-process variances (:func:`variance_components`).
 
-The rule the compare used before (:func:`decide_all`: a normal z with a cluster-bootstrap
-standard error, Holm over K, a 1.10 threshold on the point estimate) is kept while its
-callers move.
+The compare (:func:`.compare.decide_cases`) and the simulation
+(:func:`.simulate.decide_compares`) decide through the same functions:
+:func:`decide_look` for one look (:func:`undecided` says which points take the next),
+:func:`confirm_look` for the confirmation; :func:`looks_of` gives both the same looks.
 """
+
 from __future__ import annotations
 
 import functools
 import itertools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import optimize, stats
 
-__all__ = ["Decision", "Summary", "MIN_PAIRS", "ALPHA", "POWER", "MIN_THRESHOLD", "VERDICTS",
-           "FLAGGED", "log_ratios", "summarize", "min_detectable_effect", "holm",
-           "verdict_of", "decide", "decide_all", "confirm", "threshold_from_aa",
-           "exit_status"]
+__all__ = ["Decision", "Rule", "Looks", "Look", "ALPHA", "POWER", "VERDICTS", "FLAGGED",
+           "DEFAULT_FLOOR", "MIN_FLOOR", "DEFAULT_MARGIN", "PROCESSES", "PAIRS_PER_PROCESS",
+           "EXTRA_LOOKS", "TARGET_MDE", "looks_of", "trim_of", "unit_values", "t_bounds",
+           "classify", "min_detectable_effect_of", "decide_look", "undecided",
+           "confirm_look", "decide_units", "confirm_codes", "confirm_verdicts",
+           "sequential_levels", "obrien_fleming_spent", "variance_components", "design",
+           "floor_from_aa"]
 
+#: The fewest sample pairs of one look at a ``timeraw_`` point (each its own process).
 MIN_PAIRS = 6
 ALPHA = 0.05
 POWER = 0.95
-MIN_THRESHOLD = 1.10
-BOOTSTRAP = 2000
 VERDICTS = ("regressed", "improved", "same", "inconclusive")
 FLAGGED = ("regressed", "improved")
-MEDIAN_SE = math.sqrt(math.pi / 2)  # 1.2533: se(median) / se(mean) for normal data
-MAD_SIGMA = 1.4826                  # sigma / MAD for normal data
+
+#: The default plan of a compare (and of the simulation): the first look at
+#: ``PROCESSES`` process pairs of ``PAIRS_PER_PROCESS`` sample pairs each, up to
+#: ``EXTRA_LOOKS`` more looks of one process pair each for the points still
+#: inconclusive with an mde above ``TARGET_MDE``, and the confirmation in ``PROCESSES``
+#: fresh process pairs. Five process pairs give the t four degrees of freedom at the
+#: first look: with three (two degrees of freedom) the spread's bound, and so the mde,
+#: is more than twice as wide.
+PROCESSES = 5
+PAIRS_PER_PROCESS = 5
+EXTRA_LOOKS = 3
+TARGET_MDE = 1.2
 
 
 @dataclass(frozen=True)
 class Decision:
     """The outcome of one benchmark's paired comparison.
 
-    ``ratio`` is the median B/A ratio, ``[low, high]`` its interval at confidence
-    :math:`1 - \\alpha`, ``p_value`` the two-sided p-value before any adjustment (nan
-    when not computed), ``verdict`` one of :data:`VERDICTS` and ``mde`` the minimum
-    detectable effect (a ratio > 1; nan when not computed).
+    ``ratio`` is the B/A ratio (the exponential of the units' mean log ratio),
+    ``[low, high]`` its one-sided bounds at the look's level, ``p_value`` the one-sided
+    p-value of the flag test (nan when not computed), ``verdict`` one of
+    :data:`VERDICTS` and ``mde`` the minimum detectable effect
+    (:func:`min_detectable_effect_of`; nan when not computed).
     """
     ratio: float
     low: float
@@ -90,33 +105,6 @@ class Decision:
     p_value: float
     verdict: str
     mde: float = float("nan")
-
-
-@dataclass(frozen=True)
-class Summary:
-    """Median ratio, its interval, the standard error of its log and the pairs used."""
-    ratio: float
-    low: float
-    high: float
-    se: float
-    pairs: int
-    groups: int
-
-
-def _positive(values, name: str) -> np.ndarray:
-    """``values`` as a float array, or a ValueError naming ``name``."""
-    x = np.asarray(values, dtype=float)
-    if not np.all(np.isfinite(x)) or not np.all(x > 0):
-        raise ValueError(f"{name} must contain only finite values > 0")
-    return x
-
-
-def log_ratios(a, b) -> np.ndarray:
-    """:math:`\\log(b_i / a_i)` of equal-length sequences of positive times."""
-    a, b = _positive(a, "a").ravel(), _positive(b, "b").ravel()
-    if a.size != b.size:
-        raise ValueError(f"a and b must have the same length (got {a.size} and {b.size})")
-    return np.log(b / a)
 
 
 def _groups(x) -> np.ndarray:
@@ -130,287 +118,6 @@ def _groups(x) -> np.ndarray:
         raise ValueError("log ratios must be finite")
     width = min(r.size for r in rows)  # equal J per process pair, by design
     return np.stack([r[:width] for r in rows])
-
-
-def summarize(groups, confidence: float = 1 - ALPHA, seed: int = 0,
-              resamples: int = BOOTSTRAP) -> Summary:
-    r"""Median ratio, its interval and the standard error of its log, by cluster bootstrap.
-
-    Each resample draws :math:`G` process pairs with replacement and, within each, its
-    :math:`J` log ratios with replacement; the statistic is the median of the pooled
-    draw. The standard error :math:`s` is the resamples' standard deviation times
-    :math:`\sqrt{G / (G - 1)}` (for :math:`G > 1`); the interval is
-    :math:`\exp(\operatorname{median} x \pm z_{(1+c)/2}\, s)`. With one process pair the
-    bootstrap runs over samples only.
-
-    Parameters
-    ----------
-    groups : sequence of sequences of float, or sequence of float
-        Log ratios per process pair (a flat sequence is one process pair).
-    confidence : float
-        Confidence level :math:`c` of the interval, in (0, 1).
-    seed : int
-        Seed of the resampling, so the result is reproducible.
-    resamples : int
-        Bootstrap resamples.
-
-    Returns
-    -------
-    Summary
-
-    Examples
-    --------
-    >>> s = summarize([[0.20, 0.22, 0.25, 0.21], [0.24, 0.23, 0.19, 0.22]])
-    >>> round(s.ratio, 3), s.low < s.ratio < s.high, s.pairs, s.groups
-    (1.246, True, 8, 2)
-    """
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must lie in (0, 1) (got {confidence})")
-    x = _groups(groups)
-    g, j = x.shape
-    if g * j < 2:
-        raise ValueError(f"need at least 2 log ratios (got {g * j})")
-    center = float(np.median(x))
-    rng = np.random.default_rng(seed)
-    rows = rng.integers(g, size=(resamples, g)) if g > 1 else np.zeros((resamples, 1), int)
-    cols = rng.integers(j, size=(resamples, g, j))
-    draws = np.median(x[rows[:, :, None], cols].reshape(resamples, g * j), axis=1)
-    se = float(np.std(draws, ddof=1)) * (math.sqrt(g / (g - 1)) if g > 1 else 1.0)
-    half = stats.norm.ppf((1 + confidence) / 2) * se
-    return Summary(math.exp(center), math.exp(center - half), math.exp(center + half), se,
-                   g * j, g)
-
-
-def min_detectable_effect(se: float, alpha: float = ALPHA, power: float = POWER,
-                          threshold: float = 1.0) -> float:
-    r"""The smallest ratio a measurement with log standard error ``se`` would catch.
-
-    A true ratio :math:`r` is flagged with probability ``power`` when
-    :math:`\log r \ge (z_{1-\alpha/2} + z_{\text{power}})\, s`, and only when it exceeds
-    the threshold, so
-
-    .. math:: \text{mde} = \max\bigl(t,\ \exp((z_{1-\alpha/2} + z_{\text{power}})\, s)\bigr).
-
-    Examples
-    --------
-    >>> round(min_detectable_effect(0.02, alpha=0.05 / 14), 3)
-    1.095
-    >>> min_detectable_effect(0.001, threshold=1.1)
-    1.1
-    """
-    if not (math.isfinite(se) and se >= 0):
-        raise ValueError(f"se must be a finite number >= 0 (got {se})")
-    z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
-    return float(max(threshold, math.exp(z * se)))
-
-
-def holm(p_values: Sequence[float], alpha: float = ALPHA) -> list[bool]:
-    """Which hypotheses Holm's step-down method rejects at family-wise level ``alpha``.
-
-    The p-values are taken in increasing order; the k-th smallest (k = 0, 1, ...) is
-    rejected while it stays below ``alpha / (K - k)``, and the first that does not stops
-    the procedure. nan p-values are never rejected and do not count in K.
-
-    Examples
-    --------
-    >>> holm([0.01, 0.04, 0.03, 0.5], alpha=0.05)
-    [True, False, False, False]
-    >>> holm([0.001, 0.012, float("nan")], alpha=0.05)
-    [True, True, False]
-    """
-    p = np.asarray(p_values, dtype=float)
-    valid = np.flatnonzero(~np.isnan(p))
-    rejected = [False] * p.size
-    for k, i in enumerate(valid[np.argsort(p[valid], kind="stable")]):
-        if p[i] >= alpha / (valid.size - k):
-            break
-        rejected[i] = True
-    return rejected
-
-
-def verdict_of(s: Summary, significant: bool, threshold: float) -> str:
-    r"""regressed / improved when significant and past :math:`t` (:math:`1/t`); same when
-    the interval lies within :math:`[1/t, t]` (an equivalence test); else inconclusive."""
-    if s.pairs < MIN_PAIRS:
-        return "inconclusive"
-    if significant and s.ratio > threshold:
-        return "regressed"
-    if significant and s.ratio < 1 / threshold:
-        return "improved"
-    if 1 / threshold <= s.low and s.high <= threshold:
-        return "same"
-    return "inconclusive"
-
-
-def _p_value(s: Summary) -> float:
-    if s.se == 0:
-        return 1.0 if s.ratio == 1 else 0.0
-    return float(2 * stats.norm.sf(abs(math.log(s.ratio)) / s.se))
-
-
-def _check(threshold: float, alpha: float) -> None:
-    if not (math.isfinite(threshold) and threshold > 1):
-        raise ValueError(f"threshold must be a finite number > 1 (got {threshold})")
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must lie in (0, 1) (got {alpha})")
-
-
-def decide_all(cases: Sequence, thresholds: Sequence[float], alpha: float = ALPHA, *,
-               seed: int = 0, resamples: int = BOOTSTRAP) -> list[Decision]:
-    r"""Verdicts of K benchmarks compared together, false alarms controlled per comparison.
-
-    Each case is summarised (:func:`summarize`), its p-value computed from
-    :math:`z = \log \hat r / s`, and the K p-values adjusted by :func:`holm` at ``alpha``.
-    A case's verdict is :func:`verdict_of` its summary, with "significant" meaning
-    rejected by Holm; its ``mde`` is :func:`min_detectable_effect` at the Bonferroni level
-    :math:`\alpha / K` (Holm's first step, the level every case can count on).
-
-    Parameters
-    ----------
-    cases : sequence
-        Per case, its log ratios per process pair (see :func:`summarize`); None for a
-        case that could not be measured (it gets nan and "inconclusive", and does not
-        count in K).
-    thresholds : sequence of float
-        Per case, the smallest ratio :math:`t > 1` worth reporting.
-    alpha : float
-        Family-wise error rate of the comparison.
-    seed : int
-        Seed of the bootstrap.
-    resamples : int
-        Bootstrap resamples per case.
-
-    Returns
-    -------
-    list of Decision
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(1)
-    >>> noise = lambda shift: [shift + 0.03 * rng.standard_normal(8) for _ in range(3)]
-    >>> [d.verdict for d in decide_all([noise(0.0), noise(0.223)], [1.1, 1.1])]
-    ['same', 'regressed']
-    """
-    if len(cases) != len(thresholds):
-        raise ValueError("cases and thresholds must have the same length")
-    for t in thresholds:
-        _check(t, alpha)
-    summaries = [None if c is None else summarize(c, 1 - alpha, seed, resamples)
-                 for c in cases]
-    p = [math.nan if s is None or s.pairs < MIN_PAIRS else _p_value(s) for s in summaries]
-    k = max(1, sum(not math.isnan(v) for v in p))
-    decisions = []
-    for s, pv, significant, t in zip(summaries, p, holm(p, alpha), thresholds, strict=True):
-        if s is None:
-            nan = math.nan
-            decisions.append(Decision(nan, nan, nan, nan, "inconclusive", nan))
-            continue
-        mde = min_detectable_effect(s.se, alpha / k, POWER, t)
-        decisions.append(Decision(s.ratio, s.low, s.high, pv, verdict_of(s, significant, t),
-                                  mde))
-    return decisions
-
-
-def decide(a: Sequence[float], b: Sequence[float], threshold: float,
-           alpha: float = ALPHA, *, seed: int = 0) -> Decision:
-    """Verdict of one benchmark's pairs ``a`` (baseline) and ``b`` (candidate), all taken
-    as one process pair: :func:`decide_all` with K = 1.
-
-    Examples
-    --------
-    >>> a = [1.0, 1.1, 0.9, 1.05, 0.95, 1.0, 1.02, 0.98, 1.01, 0.99]
-    >>> decide(a, [1.25 * t for t in a], threshold=1.1).verdict
-    'regressed'
-    """
-    x = log_ratios(a, b)
-    if x.size < 2:
-        nan = math.nan
-        return Decision(nan, nan, nan, nan, "inconclusive", nan)
-    return decide_all([[x]], [threshold], alpha, seed=seed)[0]
-
-
-def confirm(first: Decision, second: Decision) -> str:
-    """Final verdict once a flagged benchmark has been measured a second time.
-
-    =========================  ======================  ================
-    first                      second                  final
-    =========================  ======================  ================
-    same / inconclusive        (not needed)            first, as is
-    regressed (improved)       the same flag           that flag
-    regressed (improved)       same                    same
-    regressed (improved)       anything else           inconclusive
-    =========================  ======================  ================
-
-    Examples
-    --------
-    >>> flagged = Decision(1.3, 1.2, 1.4, 0.002, "regressed")
-    >>> confirm(flagged, flagged), confirm(flagged, Decision(1.0, 0.98, 1.02, 0.8, "same"))
-    ('regressed', 'same')
-    """
-    for name, d in (("first", first), ("second", second)):
-        if d.verdict not in VERDICTS:
-            raise ValueError(f"{name}.verdict must be one of {VERDICTS} (got {d.verdict!r})")
-    if first.verdict not in FLAGGED:
-        return first.verdict
-    if second.verdict in (first.verdict, "same"):
-        return second.verdict
-    return "inconclusive"
-
-
-def threshold_from_aa(ratio_runs: Iterable[Sequence[float]], minimum: float = MIN_THRESHOLD,
-                      z: float = 3.0) -> float:
-    r"""Threshold calibrated from A/A comparisons (the same code on both sides).
-
-    For A/A run :math:`k` with log ratios :math:`x_{k1}, \dots, x_{kn_k}`, the robust
-    standard error of its median log ratio is
-
-    .. math::
-
-        s_k = 1.2533 \cdot 1.4826 \cdot
-              \frac{\operatorname{median}_i |x_{ki} - \operatorname{median} x_k|}{\sqrt{n_k}}
-
-    Pooling with :math:`s = \operatorname{median}_k s_k`, and with :math:`m` the largest
-    :math:`|\log \hat r_k|` over the runs' median ratios,
-
-    .. math:: t = \max\bigl(\text{minimum},\ e^{z s},\ e^{m}\bigr),
-
-    so the threshold lies :math:`z` standard errors out and no A/A run's own median ratio
-    (nor its inverse) would have exceeded it.
-
-    Examples
-    --------
-    >>> threshold_from_aa([[1.0, 1.01, 0.99, 1.02, 0.98]])
-    1.1
-    """
-    runs = [np.log(_positive(run, "ratio_runs")).ravel() for run in ratio_runs]
-    if not runs:
-        raise ValueError("ratio_runs must hold at least one A/A run")
-    if any(x.size < 2 for x in runs):
-        raise ValueError("ratio_runs must hold at least 2 ratios in every run")
-    if not (math.isfinite(minimum) and minimum >= 1):
-        raise ValueError(f"minimum must be a finite number >= 1 (got {minimum})")
-    if not (math.isfinite(z) and z > 0):
-        raise ValueError(f"z must be a finite number > 0 (got {z})")
-    se = [MEDIAN_SE * MAD_SIGMA * np.median(np.abs(x - np.median(x))) / math.sqrt(x.size)
-          for x in runs]
-    worst = max(max(abs(float(np.median(x))), abs(math.log(np.median(np.exp(x)))))
-                for x in runs)
-    return float(max(minimum, math.exp(z * float(np.median(se))), math.exp(worst)))
-
-
-def exit_status(verdicts: Iterable[str]) -> int:
-    """Process exit status of a comparison: 1 if any verdict is "regressed", else 0.
-
-    Examples
-    --------
-    >>> exit_status(["same", "improved", "inconclusive"]), exit_status(["same", "regressed"])
-    (0, 1)
-    """
-    verdicts = list(verdicts)
-    bad = [v for v in verdicts if v not in VERDICTS]
-    if bad:
-        raise ValueError(f"verdicts must be among {VERDICTS} (got {bad[0]!r})")
-    return int("regressed" in verdicts)
 
 
 # ---- the sequential rule: process pairs as units, alpha spent over looks --------------
@@ -677,14 +384,95 @@ def min_detectable_effect_of(se, units: int, level: float, confirm_units: int,
     return np.exp(math.log(floor) + need * upper)
 
 
+def looks_of(processes: int = PROCESSES, pairs: int = PAIRS_PER_PROCESS,
+             extra: int = EXTRA_LOOKS, isolated: bool = False) -> Looks:
+    """The first stage's looks of a point measured in ``processes`` process pairs of
+    ``pairs`` sample pairs, with up to ``extra`` more looks: one more process pair each;
+    for a ``timeraw_`` point (``isolated``: every sample its own process, every sample
+    pair a unit), ``max(MIN_PAIRS, pairs)`` more sample pairs each, pooled with the
+    earlier ones (not a new group). The confirmation takes ``first`` fresh units.
+
+    Examples
+    --------
+    >>> looks_of(5, 5, 3), looks_of(5, 5, 3, isolated=True)
+    (Looks(first=5, step=1, count=4), Looks(first=6, step=6, count=4))
+    """
+    if isolated:
+        per_look = max(MIN_PAIRS, pairs)
+        return Looks(per_look, per_look, 1 + extra)
+    return Looks(processes, 1, 1 + extra)
+
+
+def trim_of(isolated: bool) -> float:
+    """Pooled samples are trimmed (:data:`POOLED_TRIM`); process pairs' medians are not."""
+    return POOLED_TRIM if isolated else 0.0
+
+
+@dataclass(frozen=True)
+class Look:
+    """One look's location, one-sided bounds and standard error of the log ratio, the
+    verdict codes and the mde: arrays over the leading axes of the units."""
+    center: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    se: np.ndarray
+    code: np.ndarray
+    mde: np.ndarray
+
+
+def decide_look(units, level, confirm_units: int, confirm_level: float,
+                floor: float = DEFAULT_FLOOR, rule: Rule = Rule(),
+                trim: float = 0.0) -> Look:
+    """The decision at one look, vectorised over the leading axes of ``units``
+    (shape (..., n)): :func:`t_bounds` at ``level``, :func:`classify` against the floor
+    and the margin (``inconclusive`` with fewer than :data:`MIN_UNITS` units), and
+    :func:`min_detectable_effect_of` through this look and a confirmation of
+    ``confirm_units`` units at ``confirm_level``. What ``compare`` and the simulation
+    both decide with.
+
+    Examples
+    --------
+    >>> look = decide_look([[0.20, 0.22, 0.25, 0.21], [0.01, -0.01, 0.0, 0.005]], 0.01, 4,
+    ...                    0.04)
+    >>> [VERDICTS[c] for c in look.code]
+    ['regressed', 'same']
+    """
+    units = np.asarray(units, dtype=float)
+    n = units.shape[-1]
+    center, low, high, se = t_bounds(units, level, trim)
+    code = classify(low, high, floor, rule.margin)
+    if n < MIN_UNITS:
+        code = np.full(np.shape(code), INCONCLUSIVE)
+    mde = min_detectable_effect_of(se, n, level, confirm_units, confirm_level, floor,
+                                   rule.power, trim)
+    return Look(center, low, high, se, code, mde)
+
+
+def undecided(code, mde, target_mde: float):
+    """Which points take the next look: inconclusive, with an mde above ``target_mde``
+    (a nan mde is above it)."""
+    return (np.asarray(code) == INCONCLUSIVE) & ~(np.asarray(mde) <= target_mde)
+
+
+def confirm_look(first, fresh, floor: float = DEFAULT_FLOOR, rule: Rule = Rule(),
+                 trim: float = 0.0):
+    """The final codes of points whose first-stage codes are ``first``, once their
+    flagged ones are measured again in fresh process pairs (``fresh``, shape (..., n)):
+    :func:`decide_look` of the fresh units at :attr:`Rule.stage_alpha`, then
+    :func:`confirm_codes`. Returns the final codes and the fresh look."""
+    fresh = np.asarray(fresh, dtype=float)
+    n = fresh.shape[-1]
+    second = decide_look(fresh, rule.stage_alpha, n, rule.stage_alpha, floor, rule, trim)
+    return confirm_codes(first, second.code), second
+
+
 def decide_units(units, level: float, confirm_units: int, confirm_level: float,
                  floor: float = DEFAULT_FLOOR, rule: Rule = Rule(),
                  trim: float = 0.0) -> Decision:
-    """One point's decision at one look: :func:`t_bounds` at ``level``, :func:`classify`
-    and :func:`min_detectable_effect_of`; fewer than :data:`MIN_UNITS` units give
-    ``inconclusive`` (with too few for an interval, only the ratio). ``p_value`` is the
-    one-sided p-value of the flag test in the observed direction (the estimate against
-    the floor).
+    """One point's :func:`decide_look` as a :class:`Decision`; with too few units for
+    an interval, ``inconclusive`` with only the ratio. ``p_value`` is the one-sided
+    p-value of the flag test in the observed direction (the estimate against the
+    floor).
 
     Examples
     --------
@@ -697,25 +485,51 @@ def decide_units(units, level: float, confirm_units: int, confirm_level: float,
         nan = math.nan
         ratio = math.exp(float(np.median(y))) if y.size else nan
         return Decision(ratio, nan, nan, nan, "inconclusive", nan)
-    center, low, high, se = (float(v) for v in t_bounds(y, level, trim))
-    mde = float(min_detectable_effect_of(se, y.size, level, max(confirm_units, 2),
-                                         confirm_level, floor, rule.power, trim))
-    code = int(classify(low, high, floor, rule.margin)) if y.size >= MIN_UNITS \
-        else INCONCLUSIVE
+    look = decide_look(y, level, max(confirm_units, 2), confirm_level, floor, rule, trim)
+    center, se = float(look.center), float(look.se)
     distance = abs(center) - math.log(floor)
     if se == 0:
         p = 1.0 if distance <= 0 else 0.0
     else:
         p = float(stats.t.sf(distance / se, trimmed_count(y.size, trim) - 1))
-    return Decision(math.exp(center), math.exp(low), math.exp(high), p, VERDICTS[code], mde)
+    return Decision(math.exp(center), math.exp(float(look.low)), math.exp(float(look.high)),
+                    p, VERDICTS[int(look.code)], float(look.mde))
 
 
 def confirm_codes(first, second):
-    """Vectorised :func:`confirm` on verdict codes."""
+    """The final verdict codes once the flagged points are measured a second time.
+
+    =========================  ======================  ================
+    first                      second                  final
+    =========================  ======================  ================
+    same / inconclusive        (not needed)            first, as is
+    regressed (improved)       the same flag           that flag
+    regressed (improved)       same                    same
+    regressed (improved)       anything else           inconclusive
+    =========================  ======================  ================
+
+    Vectorised over arrays of codes (:data:`REGRESSED` ... :data:`INCONCLUSIVE`).
+    """
     first, second = np.asarray(first), np.asarray(second)
     flagged = (first == REGRESSED) | (first == IMPROVED)
     kept = (second == first) | (second == SAME)
     return np.where(~flagged, first, np.where(kept, second, INCONCLUSIVE))
+
+
+def confirm_verdicts(first: str, second: str) -> str:
+    """:func:`confirm_codes` of two verdicts (:data:`VERDICTS`).
+
+    Examples
+    --------
+    >>> confirm_verdicts("regressed", "regressed"), confirm_verdicts("regressed", "same")
+    ('regressed', 'same')
+    >>> confirm_verdicts("regressed", "improved"), confirm_verdicts("same", "regressed")
+    ('inconclusive', 'same')
+    """
+    for name, v in (("first", first), ("second", second)):
+        if v not in VERDICTS:
+            raise ValueError(f"{name} must be one of {VERDICTS} (got {v!r})")
+    return VERDICTS[int(confirm_codes(VERDICTS.index(first), VERDICTS.index(second)))]
 
 
 # ---- sizing and calibration ----------------------------------------------------------
