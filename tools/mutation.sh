@@ -24,6 +24,10 @@
 # * JOBS workers: 1 runs cosmic-ray's local distributor; more run that many cosmic-ray
 #   http-workers, each in its own copy of the snapshot (the machine's cores: JOBS=$(nproc)).
 # * SAMPLE=N: per module N mutants, one of every function first, then uniform (SEED).
+# * The confirm step (CONFIRM=1): the survivors are run once more against every property
+#   test (tests/test_prop_*.py) of CONFIRM_REV (default the checkout's HEAD when the step
+#   starts), whatever the coverage selection gave them: property tests written for the
+#   survivors of a run kill them without a new coverage pass (the report names the commit).
 # The test pool: the library's tests (tests/test_*.py) for vfi/, and the tracker's test
 # files that import the module for vfi_bench/, less the tests KEYWORDS deselects (default
 # the JAX variants: XLA compiles cost minutes under coverage and JAX code runs none of
@@ -45,6 +49,8 @@ BUDGET=${BUDGET:-30}
 EXAMPLES=${EXAMPLES:-10}
 COMPILED=${COMPILED:-1}
 COMPILED_TIMEOUT=${COMPILED_TIMEOUT:-900}
+CONFIRM=${CONFIRM:-1}
+CONFIRM_REV=${CONFIRM_REV:-}
 FUNCTIONS=${FUNCTIONS:-}
 EXCLUDE=${EXCLUDE:-}
 NICE=${NICE:-10}
@@ -123,7 +129,7 @@ fi
 for module in $MODULES; do
   slug=$(echo "$module" | tr '/.' '__')
   session=$WORK/$slug.sqlite
-  rm -f "$session" "$WORK/$slug.compiled.json"
+  rm -f "$session" "$WORK/$slug.compiled.json" "$WORK/$slug.confirmed.json"
   cat > "$WORK/$slug.toml" <<TOML
 [cosmic-ray]
 module-path = "$module"
@@ -161,12 +167,38 @@ TOML
       --tree "$WORK/jit" --pristine "$WORK/pristine" --selection "$WORK/$slug.selection.json" \
       --timeout "$COMPILED_TIMEOUT" --out "$WORK/$slug.compiled.json")
   fi
+  if [[ $CONFIRM == 1 ]]; then
+    rev=$(git -C "$ROOT" rev-parse --short "${CONFIRM_REV:-HEAD}")
+    rm -rf "$WORK/confirm" && cp -r "$WORK/pristine" "$WORK/confirm"
+    # the property tests of the module's package: vfi/ ones import vfi, vfi_bench/ ones
+    # name the module
+    case $module in
+      vfi/*) pattern='^(import|from) vfi\b' ;;
+      *) name=$(basename "$module" .py); pattern="import .*\b$name\b|\.$name import|\.$name\b" ;;
+    esac
+    props=()
+    for f in $(git -C "$ROOT" ls-tree --name-only "$rev" tests/ | grep '^tests/test_prop_.*\.py$' || true); do
+      if git -C "$ROOT" show "$rev:$f" | grep -qE "$pattern"; then
+        git -C "$ROOT" show "$rev:$f" > "$WORK/confirm/$f"
+        props+=("$f")
+      fi
+    done
+    if (( ${#props[@]} )); then
+      log "$module: confirm step, the survivors against ${props[*]} of $rev"
+      (cd "$WORK/confirm" && nice -n "$NICE" "$PY" "$ROOT/tools/mutation_report.py" confirm \
+        "$session" --tree "$WORK/confirm" --pristine "$WORK/pristine" --tests "${props[@]}" \
+        --rev "$rev" --timeout "$TIMEOUT" --out "$WORK/$slug.confirmed.json") \
+        || log "$module: the confirm step stopped (see above); its survivors stay"
+    fi
+  fi
   seconds=$((SECONDS - start))
   "$PY" "$ROOT/tools/mutation_report.py" report "$session" --module "$module" --tree "$TREE" \
     --summary "$WORK/$slug.summary.json" --compiled "$WORK/$slug.compiled.json" \
     --seconds "$seconds" --equivalent "$ROOT/tools/mutation-equivalent.json" \
     --json "$REPORT.json" --md "$REPORT.md" --commit "$COMMIT" \
-    --date "$(date -u +%Y-%m-%d)" \
-    --note "JOBS=$JOBS SAMPLE=$SAMPLE SEED=$SEED TIMEOUT=$TIMEOUT BUDGET=$BUDGET EXAMPLES=$EXAMPLES; uncompiled run ${exec_seconds} s, with the compiled re-run ${seconds} s; coverage pass $(cat "$COV/seconds") s (shared by the modules)"
+    --date "$(date -u +%Y-%m-%d)" --confirmed "$WORK/$slug.confirmed.json" \
+    --coverage-id "${COV##*/}" --coverage-seconds "$(cat "$COV/seconds")" \
+    --command "make mutation${SAMPLE:+ SAMPLE=$SAMPLE} SEED=$SEED JOBS=$JOBS" \
+    --note "JOBS=$JOBS SAMPLE=$SAMPLE SEED=$SEED TIMEOUT=$TIMEOUT BUDGET=$BUDGET EXAMPLES=$EXAMPLES; MODULES run together: ${MODULES//$'\n'/ }; uncompiled run ${exec_seconds} s, with the compiled re-run and the confirm step ${seconds} s; coverage pass $(cat "$COV/seconds") s (shared by the modules run together)"
 done
 log "report: $REPORT.md"

@@ -2,6 +2,8 @@
 
     python mutation_report.py compiled SESSION --tree DIR --pristine DIR --selection S.json \\
         --timeout SECONDS --out compiled.json
+    python mutation_report.py confirm SESSION --tree DIR --pristine DIR --tests FILE... \
+        --rev COMMIT --timeout SECONDS --out confirmed.json
     python mutation_report.py report SESSION --module PATH --summary summary.json \\
         [--compiled compiled.json] --seconds T --equivalent tools/mutation-equivalent.json \\
         --json tools/mutation-report.json --md tools/mutation-report.md [--note TEXT]
@@ -12,6 +14,12 @@ compiling (``mutation_runner.py --jit``); the file is restored from the pristine
 A survivor the compiled run kills is a difference between the compiled kernels and their
 Python source that the uncompiled run cannot see; it is reported as killed (compiled).
 
+``confirm``: the survivors again, against property tests newer than the run's commit
+(``--tests``, files of the checkout at ``--rev``, copied into a copy of the snapshot): a
+survivor they fail on is reported as killed by them (``killed_confirmed``, with the
+commit and the first failing test). The tests are first run on the unmutated snapshot;
+a test that fails there stops the step (it would "kill" every mutant).
+
 ``report``: one module's counts go into the JSON report (other modules' entries are kept,
 so modules can be run separately), and the Markdown report is written from the JSON.
 A survivor is *equivalent* when ``--equivalent`` lists it (module, operator, the line's
@@ -21,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -81,6 +90,55 @@ def compiled(args) -> int:
     return 0
 
 
+def _pytest(tree: Path, tests, timeout: float):
+    env = dict(os.environ, NUMBA_DISABLE_JIT="1",
+               PYTHONPATH=os.pathsep.join([str(tree), str(HERE)]),
+               VFI_CACHE_DIR=str(tree / ".cache"))
+    env.setdefault("HYPOTHESIS_PROFILE", "mutation")
+    command = [sys.executable, "-m", "pytest", "-x", "-q", "--tb=line", "--no-header", "-p",
+               "no:cacheprovider", "-p", "mutation_plugin", *tests]
+    try:
+        proc = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True,
+                              timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return "timeout", ""
+    return proc.returncode, proc.stdout[-2000:]
+
+
+def confirm(args) -> int:
+    tree, pristine = Path(args.tree), Path(args.pristine)
+    tests = [str(Path(t)) for t in args.tests]
+    status, output = _pytest(tree, tests, args.timeout)
+    if status != 0:
+        print(f"confirm: the tests fail on the unmutated snapshot ({status}):\n{output}")
+        return 1
+    done = json.loads(Path(args.out).read_text()) if Path(args.out).exists() else {}
+    for item, result in list(outcomes(args.session)):
+        if result.test_outcome != TestOutcome.SURVIVED or item.job_id in done:
+            continue
+        mutation = item.mutations[0]
+        module = str(mutation.module_path)
+        operator = get_operator(mutation.operator_name)(**(mutation.operator_args or {}))
+        apply_mutation(tree / module, operator, mutation.occurrence)
+        start = time.perf_counter()
+        try:
+            status, output = _pytest(tree, tests, args.timeout)
+        finally:
+            shutil.copyfile(pristine / module, tree / module)
+        failed = [line.split(" ")[1] for line in output.splitlines()
+                  if line.startswith("FAILED ")]
+        done[item.job_id] = {"status": status, "rev": args.rev, "tests": tests,
+                             "failed": failed[:3],
+                             "seconds": round(time.perf_counter() - start, 1)}
+        print(f"confirm: {module}:{mutation.start_pos[0]} {mutation.operator_name} -> "
+              f"{'survived' if status == 0 else 'killed'} ({status}) {' '.join(failed[:1])}",
+              flush=True)
+        Path(args.out).write_text(json.dumps(done, indent=1))
+    if not Path(args.out).exists():
+        Path(args.out).write_text("{}")
+    return 0
+
+
 def equivalence_key(module, operator, line_text, column):
     return (module, operator, line_text.strip(), int(column))
 
@@ -96,8 +154,11 @@ def report(args) -> int:
     summary = json.loads(Path(args.summary).read_text()).get(args.module, {})
     compiled_runs = (json.loads(Path(args.compiled).read_text())
                      if args.compiled and Path(args.compiled).exists() else {})
+    confirmed = (json.loads(Path(args.confirmed).read_text())
+                 if args.confirmed and Path(args.confirmed).exists() else {})
     lines = (tree / args.module).read_text().splitlines()
-    counts = {"killed": 0, "killed_timeout": 0, "killed_compiled": 0, "incompetent": 0,
+    counts = {"killed": 0, "killed_timeout": 0, "killed_compiled": 0,
+              "killed_confirmed": 0, "incompetent": 0,
               "equivalent": 0, "survived": 0, "untested": 0}
     survivors = []
     run = 0
@@ -123,10 +184,15 @@ def report(args) -> int:
             continue
         reason = equivalent.get(equivalence_key(args.module, mutation.operator_name, text,
                                                 col))
+        later = confirmed.get(item.job_id)
         entry = {"line": row, "column": col, "operator": mutation.operator_name,
                  "occurrence": mutation.occurrence, "function": mutation.definition_name,
                  "source": text.strip()}
-        if reason:
+        if later is not None and later["status"] != 0:
+            counts["killed_confirmed"] += 1
+            entry["killed_by"] = {"rev": later["rev"], "tests": later.get("failed")
+                                  or later["tests"]}
+        elif reason:
             counts["equivalent"] += 1
             entry["equivalent"] = reason
         else:
@@ -136,7 +202,8 @@ def report(args) -> int:
                 entry["untested"] = True
             entry["compiled"] = ("not run" if jit is None else "survived")
         survivors.append(entry)
-    killed = counts["killed"] + counts["killed_timeout"] + counts["killed_compiled"]
+    killed = (counts["killed"] + counts["killed_timeout"] + counts["killed_compiled"]
+              + counts["killed_confirmed"])
     live = run - counts["equivalent"] - counts["incompetent"]
     entry = {"module": args.module, "mutants": summary.get("mutants", run), "run": run,
              "sampled": run < summary.get("mutants", run),
@@ -148,6 +215,10 @@ def report(args) -> int:
              "note": args.note, "survivors": sorted(survivors, key=lambda s: s["line"])}
     data = json.loads(Path(args.json).read_text()) if Path(args.json).exists() else {}
     data.setdefault("modules", {})[args.module] = entry
+    if args.command:
+        data["command"] = args.command
+    if args.coverage_id:
+        entry["coverage"] = {"id": args.coverage_id, "seconds": round(args.coverage_seconds)}
     Path(args.json).write_text(json.dumps(data, indent=1) + "\n")
     Path(args.md).write_text(markdown(data))
     print(f"report: {args.module}: {run} run, {killed} killed, {counts['equivalent']} "
@@ -160,11 +231,24 @@ def markdown(data) -> str:
            "Written by `make mutation` (tools/mutation.sh; tools/mutation_report.py writes "
            "this file from mutation-report.json). Score = killed / (run - equivalent - "
            "incompetent). *Run* < *mutants* means a seeded random sample (one mutant of "
-           "every function first, then uniform). Killed counts timeouts and the compiled "
-           "re-run of the survivors.", "",
+           "every function first, then uniform). Killed counts timeouts, the compiled "
+           "re-run of the survivors, and the survivors that property tests committed "
+           "after the run's commit kill (the confirm step, its commit in the survivor's "
+           "row). Equivalent mutants are listed in tools/mutation-equivalent.json with "
+           "the reason.", ""]
+    if data.get("command"):
+        out += [f"Command: `{data['command']}`", ""]
+    mods = data.get("modules", {})
+    passes = {m["coverage"]["id"]: m["coverage"]["seconds"] for m in mods.values()
+              if m.get("coverage")}
+    total = sum(m["seconds"] for m in mods.values()) + sum(passes.values())
+    out += [f"Whole run: {total} s ({total / 60:.0f} min) for {len(mods)} modules: the "
+            f"per-module times below (mutants uncompiled, the compiled re-run and the "
+            f"confirm step of the survivors) and {len(passes)} coverage passes "
+            f"({sum(passes.values())} s; one per commit and module set, shared by the "
+            "modules run together).", "",
            "| module | mutants | run | killed | equivalent | survived | score | time | "
            "commit |", "|---|---|---|---|---|---|---|---|---|"]
-    mods = data.get("modules", {})
     for name, m in mods.items():
         score = "-" if m["score"] is None else f"{100 * m['score']:.1f}%"
         out.append(f"| `{name}` | {m['mutants']} | {m['run']} | {m['killed_total']} | "
@@ -175,7 +259,8 @@ def markdown(data) -> str:
                 f"{m['run']} of {m['mutants']} mutants run ({m['functions_run']} of "
                 f"{m['functions']} functions), {m['date']}: killed {m['killed']}, by "
                 f"timeout {m['killed_timeout']}, only by the compiled re-run "
-                f"{m['killed_compiled']}, incompetent {m['incompetent']}, equivalent "
+                f"{m['killed_compiled']}, by the later property tests "
+                f"{m.get('killed_confirmed', 0)}, incompetent {m['incompetent']}, equivalent "
                 f"{m['equivalent']}, survived {m['survived']} (of them executed by no "
                 f"test: {m['untested']})."]
         if m.get("note"):
@@ -183,7 +268,10 @@ def markdown(data) -> str:
         if m["survivors"]:
             out += ["", "| line | operator | source | status |", "|---|---|---|---|"]
             for s in m["survivors"]:
-                status = (f"equivalent: {s['equivalent']}" if "equivalent" in s else
+                killer = s.get("killed_by")
+                status = (f"killed by {', '.join(killer['tests'])} ({killer['rev']})"
+                          if killer else
+                          f"equivalent: {s['equivalent']}" if "equivalent" in s else
                           "survived" + (" (no test executes it)" if s.get("untested") else
                                         f", compiled: {s['compiled']}"))
                 source = s["source"].replace("|", "\\|")
@@ -202,6 +290,14 @@ def main(argv: list[str]) -> int:
     c.add_argument("--selection", required=True)
     c.add_argument("--timeout", type=float, default=900)
     c.add_argument("--out", required=True)
+    k = sub.add_parser("confirm")
+    k.add_argument("session")
+    k.add_argument("--tree", required=True)
+    k.add_argument("--pristine", required=True)
+    k.add_argument("--tests", nargs="+", required=True)
+    k.add_argument("--rev", required=True)
+    k.add_argument("--timeout", type=float, default=600)
+    k.add_argument("--out", required=True)
     r = sub.add_parser("report")
     r.add_argument("session")
     r.add_argument("--module", required=True)
@@ -209,6 +305,10 @@ def main(argv: list[str]) -> int:
     r.add_argument("--summary", required=True)
     r.add_argument("--compiled")
     r.add_argument("--seconds", type=float, default=0)
+    r.add_argument("--confirmed")
+    r.add_argument("--command", default="", help="the command line, for the report")
+    r.add_argument("--coverage-id", default="", help="the coverage pass (its folder name)")
+    r.add_argument("--coverage-seconds", type=float, default=0)
     r.add_argument("--equivalent")
     r.add_argument("--json", required=True)
     r.add_argument("--md", required=True)
@@ -216,7 +316,7 @@ def main(argv: list[str]) -> int:
     r.add_argument("--date", default="")
     r.add_argument("--note", default="")
     args = parser.parse_args(argv)
-    return compiled(args) if args.command == "compiled" else report(args)
+    return {"compiled": compiled, "confirm": confirm, "report": report}[args.command](args)
 
 
 if __name__ == "__main__":
