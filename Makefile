@@ -135,7 +135,8 @@ with_status = test -f $(STAMP) || $(MAKE) -s MAKEFLAGS= venv >&2 || exit 2; \
 compare:
 	+@$(call with_status,$(COMPARE))
 
-# Thresholds for this machine from A/A runs (.asv/compare/thresholds-<machine>.json).
+# Flag floors for this machine from A/A runs (stats.floor_from_aa; .asv/compare/
+# thresholds-<machine>.json, key "floors"), read by every later compare.
 calibrate:
 	+@$(call with_status,$(CALIBRATE))
 
