@@ -1,8 +1,9 @@
 r"""Paired A/B comparison of two commits of any asv project, in asv's own environments.
 
     python -m vfi_bench.asvkit.compare compare --base REV --head REV [--bench REGEX]
-        [--pairs 18] [--processes 3] [--out FILE.json] [--machine NAME] [--seed N]
-        [--config asv.conf.json] [--env NAME]
+        [--pairs 25] [--processes 5] [--extra-processes 3] [--target-mde 1.2]
+        [--floor 1.03] [--margin 1.10] [--alpha 0.05] [--out FILE.json]
+        [--machine NAME] [--seed N] [--config asv.conf.json] [--env NAME]
     python -m vfi_bench.asvkit.compare calibrate [--rev HEAD] [--runs 3] [...]
     python -m vfi_bench.asvkit.compare show FILE.json
 
@@ -25,12 +26,23 @@ through ``asv_runner``), so process start, imports and kernel loading are paid o
 process, not per sample. In each process pair, each selected ``time_``/``timeraw_``
 benchmark point is sampled as ``ceil(pairs / processes)`` sample pairs, A and B in random
 order within each pair. Several process pairs sample process-level effects (memory
-layout, address-space randomisation); the statistics (:mod:`.stats`) resample process
-pairs, not samples.
+layout, address-space randomisation); the statistics (:mod:`.stats`) take the process
+pair as the unit (its median log ratio), not the sample.
 
-The K points are decided together (:func:`.stats.decide_all`: Holm over K, the
-threshold calibrated for this machine, the minimum detectable effect); a flagged point
-is measured again in fresh process pairs and ends as :func:`.stats.confirm` says.
+The K points of an environment are decided together by the rule of :mod:`.stats`
+(:func:`decide_cases`), the one :mod:`.simulate` checks over thousands of compares: a
+t on the process pairs at each look of a group-sequential plan (the first look at
+``--processes`` process pairs, default 5 of 5 sample pairs; up to
+``--extra-processes`` more looks, one process pair each, for the points still
+inconclusive with an mde above ``--target-mde``; a point stops as soon as it is
+decided), each look at the O'Brien-Fleming level :func:`.stats.sequential_levels`
+spends on it out of :math:`\sqrt{\alpha/(2K)}`; a flagged point is measured again in
+``--processes`` fresh process pairs at that level and ends as
+:func:`.stats.confirm_codes` says. A point is flagged when its one-sided bound passes
+the floor (1.03, or this machine's calibrated one), ``same`` when its interval lies
+within the margin [1/1.10, 1.10]. A ``timeraw_`` point (each sample its own process)
+pools its samples as independent units (Yuen's trimmed t), every look adding
+``max(6, pairs / processes)`` of them.
 
 A point that gives no timing on a side is decided by asv's policy, without the cascade:
 it raised, crashed or ran past its ``timeout`` (the benchmark's own attribute, else the
@@ -44,23 +56,26 @@ Every sample is saved as asv results under ``<env_dir>/../compare/results`` (apa
 from the history that ``asv publish`` reads, whose ``benchmarks.json`` is left alone)
 with the suite's ``benchmarks.json`` and a configuration file beside it, so the printed
 ``asv compare --config <that file> BASE HEAD`` reads them. The records (``--out``) carry
-:data:`RECORD_KEYS`: each point's ratio, interval, verdict, mde and threshold, the
-error of a side that failed, the environment, and the packages it ran with. Every
-compare that produced records also writes ``<env_dir>/../compare/latest.json``
-(:func:`write_latest`: the commits, date, machine, environments, exit status, verdict
-counts and the records), whatever ``--out`` says: the front page reads it
-(:mod:`.latest_compare`).
+:data:`RECORD_KEYS`: each point's ratio, interval, verdict, mde, margin
+(``threshold``), floor and looks taken, the error of a side that failed, the
+environment, and the packages it ran with. Every compare that produced records also
+writes ``<env_dir>/../compare/latest.json`` (:func:`write_latest`: the commits, date,
+machine, environments, exit status, verdict counts and the records), whatever
+``--out`` says: the front page reads it (:mod:`.latest_compare`).
 
 Exit status, the first that applies: 2 when the comparison could not run (a bad
 configuration, unknown revision, environment that did not build or whose sides differ,
 nothing selected, no point timed on either side); 1 when a regression is found (a point
 ``regressed``, confirmed, or ``failed-on-head``); 3 when a point is ``inconclusive``
-with its median ratio past its threshold: could be a regression, not proven; 0
+with its ratio past the margin (``threshold`` in the records): could be a regression,
+not proven; 0
 otherwise.
 
 ``calibrate`` runs ``--runs`` A/A comparisons of one commit against itself (two
 processes of the same environment per process pair) and stores, per benchmark point
-``name(params)``, :func:`.stats.threshold_from_aa` of their ratios.
+``name(params)``, :func:`.stats.floor_from_aa` of their unit values: the flag floor
+(``<env_dir>/../compare/thresholds-<machine>.json``, key ``floors``; a file of the rule
+before, with ``thresholds``, is ignored with a message).
 """
 from __future__ import annotations
 
@@ -547,7 +562,7 @@ class Outcome:
 
     @property
     def past_margin(self) -> bool:
-        """Inconclusive with its median ratio past its threshold: could be a
+        """Inconclusive with its ratio past its threshold (the margin): could be a
         regression, not proven."""
         return self.verdict == "inconclusive" and self.decision.ratio > self.threshold
 
@@ -622,8 +637,8 @@ def exit_code(outcomes: Sequence[Outcome]) -> int:
 
     2 when it could not run (no point gave a timing on either side), 1 when a point
     regressed or fails on the head only (``failed-on-head``), 3 when a point is
-    inconclusive with its median ratio past its threshold (could be a regression, not
-    proven), 0 otherwise.
+    inconclusive with its ratio past its threshold, the margin (could be a regression,
+    not proven), 0 otherwise.
     """
     if not any(o.ran for o in outcomes):
         return 2
@@ -742,7 +757,7 @@ def write_latest(folder: Path, commits: dict[str, str], machine: str, envs: Sequ
 # ---- asv: configuration, environments, results -----------------------------------------
 
 def compare_dir(conf) -> Path:
-    """Where compare keeps its environments, thresholds and results: beside asv's env_dir."""
+    """Where compare keeps its environments, floors and results: beside asv's env_dir."""
     return Path(conf.env_dir).resolve().parent / "compare"
 
 
