@@ -171,6 +171,13 @@ def test_unknown_revision_exits_2_with_a_message(capsys, monkeypatch):
     assert "unknown revision 'no-such-rev'" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("option", [["--margin", "1.0"], ["--floor", "0.9"],
+                                    ["--alpha", "1.5"]])
+def test_a_bad_rule_option_exits_2_with_a_message(option, capsys):
+    assert compare.main(["compare", "--base", "a", "--head", "b", *option]) == 2
+    assert "need --margin > 1" in capsys.readouterr().err
+
+
 def test_no_configuration_exits_2(tmp_path, capsys):
     assert compare.main(["compare", "--base", "a", "--head", "b", "--config",
                          str(tmp_path / "asv.conf.json")]) == 2

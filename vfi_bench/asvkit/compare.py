@@ -1320,6 +1320,11 @@ def main(argv=None, default_bench: str = ".") -> int:
             print("compare: need --pairs >= 2, --processes >= 1 and --pairs >= --processes",
                   file=sys.stderr)
             return 2
+        if args.command == "compare" and not (args.margin > 1 and args.floor >= 1
+                                              and 0 < args.alpha < 1):
+            print("compare: need --margin > 1, --floor >= 1 and 0 < --alpha < 1",
+                  file=sys.stderr)
+            return 2
         from asv.console import log
 
         log.enable()
