@@ -393,7 +393,7 @@ def compare_command(base: str, head: str, args, seed: int, out: Path,
 
 
 #: Verdicts that make compare exit 1.
-REGRESSIONS = ("regressed", "failed-on-head")
+REGRESSIONS = ("regressed", "failed-on-head", "more-instructions")
 
 
 def expected_status(records: Sequence[dict]) -> int:

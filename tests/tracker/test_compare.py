@@ -493,3 +493,98 @@ def test_every_compare_writes_latest_json_that_latest_compare_reads(tmp_path, mo
     assert found.verdict() == "regression confirmed: 1 regressed, 1 same"
     assert [p.name for p in path.parent.iterdir()] == ["latest.json"]  # no partial left
     assert f"Latest compare: {path}" in capsys.readouterr().out
+
+
+# ---- instruction counts beside the timings ------------------------------------------
+
+COUNTED = compare.Case("bench_x.Instructions.track_instructions", 1, ("'numba-concave'",),
+                       {"unit": "instructions"})
+JAXISH = compare.Case("bench_x.Instructions.track_instructions", 2, ("'jax-vmap'",),
+                      {"unit": "instructions"})
+
+
+def fake_counter(counts, fail=()):
+    def counter(side, case):
+        if (side, case) in fail:
+            raise compare.MeasureError("RuntimeError: valgrind died")
+        return counts[case][side]
+    return counter
+
+
+def test_only_track_benchmarks_of_instructions_are_counted():
+    assert COUNTED.counted and not COUNTED.timed
+    assert not compare.Case("b.track_other", None, (), {"unit": "unit"}).counted
+    assert not CASE.counted
+
+
+def test_more_instructions_past_the_limit_exits_1_and_the_spread_widens_it():
+    counts = {COUNTED: {"A": 1e9, "B": 1.01e9}, JAXISH: {"A": 2e9, "B": 2.06e9}}
+    found, failed = compare.count_pairs([COUNTED, JAXISH], fake_counter(counts))
+    assert failed == {}
+    # uncalibrated: 0.5 % for both; the JAX point calibrated from its A/A spread (3 %)
+    limits = {JAXISH.label: st.instruction_limit([1.03, 0.99])}
+    outcomes = compare.judge_counts([COUNTED, JAXISH], found, failed, limits)
+    assert [o.verdict for o in outcomes] == ["more-instructions", "same-instructions"]
+    assert outcomes[0].instructions == pytest.approx(1.01)
+    assert outcomes[0].threshold == st.MIN_INSTRUCTION_LIMIT == 1.005
+    assert compare.exit_code(outcomes) == 1 and compare.exit_code(outcomes[1:]) == 0
+    fewer = compare.judge_counts([COUNTED], {COUNTED: {"A": 1e9, "B": 0.98e9}}, {}, {})
+    assert fewer[0].verdict == "fewer-instructions" and compare.exit_code(fewer) == 0
+    same = compare.judge_counts([COUNTED], {COUNTED: {"A": 1e9, "B": 1.004e9}}, {}, {})
+    assert same[0].verdict == "same-instructions"
+    record = outcomes[0].record()
+    assert record["instructions"] == pytest.approx(1.01) and list(record) == [
+        k for k in compare.RECORD_KEYS if k != "packages"]
+
+
+def test_a_count_failing_on_the_head_is_failed_on_head():
+    counts = {COUNTED: {"A": 1e9, "B": 1e9}}
+    found, failed = compare.count_pairs([COUNTED], fake_counter(counts, {("B", COUNTED)}))
+    [outcome] = compare.judge_counts([COUNTED], found, failed, {})
+    assert outcome.verdict == "failed-on-head" and "valgrind died" in outcome.note
+    assert compare.exit_code([outcome]) == 1
+
+
+def test_each_timing_shows_the_instruction_ratio_of_its_variant():
+    timed = run([CASE, PLAIN], FakeSampler(steady(1.0)))
+    counted = compare.judge_counts([COUNTED], {COUNTED: {"A": 1e9, "B": 1.02e9}}, {}, {})
+    compare.beside_timings(timed, counted)
+    assert timed[0].instructions == pytest.approx(1.02) and timed[1].instructions is None
+    assert "instructions x1.0200 (more-instructions)" in timed[0].note
+    assert timed[0].record()["instructions"] == pytest.approx(1.02)
+    assert timed[0].verdict == "same"  # the wall-time verdict is its own
+
+
+def test_instruction_limits_are_saved_beside_the_floors(tmp_path):
+    compare.save_floors("m1", {CASE.label: 1.02}, {}, tmp_path, {JAXISH.label: 1.06})
+    compare.save_floors("m1", {PLAIN.label: 1.02}, {}, tmp_path)  # limits kept
+    assert compare.load_instruction_limits("m1", tmp_path) == {JAXISH.label: 1.06}
+    assert compare.load_floors("m1", tmp_path) == {CASE.label: 1.02, PLAIN.label: 1.02}
+    assert compare.load_instruction_limits("m2", tmp_path) == {}
+
+
+def test_the_worker_counts_a_track_benchmark_once(tmp_path):
+    suite = tmp_path / "worker_track_suite"
+    suite.mkdir()
+    (suite / "bench_t.py").write_text(
+        "calls = []\n\n\ndef track_count():\n    calls.append(1)\n    return 12345 + len(calls)\n"
+        "\n\ntrack_count.unit = 'instructions'\n\n\ndef track_text():\n    return 'x'\n")
+    worker = load_worker()
+    requests = [json.dumps({"op": "track", "name": "bench_t.track_count", "index": None}),
+                json.dumps({"op": "track", "name": "bench_t.track_text", "index": None})]
+    import io
+    answers = io.StringIO()
+    worker.serve(str(suite), requests, answers)
+    first, second = [json.loads(line) for line in answers.getvalue().splitlines()]
+    assert first == {"value": 12346.0}  # one call
+    assert "not a number" in second["error"]
+
+
+def test_the_readers_of_the_records_exit_1_on_the_same_verdicts():
+    from vfi_bench import drill
+    from vfi_bench.asvkit import latest_compare
+
+    assert set(drill.REGRESSIONS) == set(compare.REGRESSIONS) == set(
+        latest_compare.REGRESSIONS)
+    assert drill.expected_status([{"verdict": "more-instructions", "ratio": 1.01,
+                                   "threshold": 1.005}]) == 1

@@ -357,3 +357,13 @@ def test_floor_from_aa_goes_down_on_a_quiet_machine_and_up_on_a_biased_one():
 def test_bad_input_to_the_sequential_rule_raises_naming_the_parameter(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+def test_instruction_limit_is_half_a_percent_unless_the_aa_counts_spread():
+    assert st.instruction_limit([1.0, 1.0, 1.0]) == st.MIN_INSTRUCTION_LIMIT == 1.005
+    assert st.instruction_limit([1.001]) == 1.005
+    assert st.instruction_limit([1.028, 0.995]) == pytest.approx(math.exp(2 * math.log(1.028)))
+    with pytest.raises(ValueError, match="^aa_ratios"):
+        st.instruction_limit([])
+    with pytest.raises(ValueError, match="^minimum"):
+        st.instruction_limit([1.0], minimum=1.0)

@@ -105,7 +105,7 @@ from vfi_bench.asvkit import stats as st
 WORKER = Path(__file__).resolve().with_name("worker.py")
 TIMED = ("time_", "timeraw_")
 RECORD_KEYS = ("benchmark", "params", "ratio", "low", "high", "verdict", "mde",
-               "threshold", "floor", "looks", "error", "env", "packages")
+               "threshold", "floor", "looks", "instructions", "error", "env", "packages")
 #: The default plan (:data:`.stats.PROCESSES` ...): 5 process pairs of 5 sample pairs,
 #: up to 3 more looks of one process pair each while a point's mde is above 1.2.
 DEFAULT_PROCESSES = st.PROCESSES
@@ -166,6 +166,13 @@ class Case:
         return self.name.rsplit(".", 1)[-1].startswith(TIMED)
 
     @property
+    def counted(self) -> bool:
+        """Whether it is an instruction count (a ``track_`` benchmark of ``unit =
+        "instructions"``): compared by one call per side, beside the timings."""
+        return (self.name.rsplit(".", 1)[-1].startswith("track_")
+                and self.benchmark.get("unit") == "instructions")
+
+    @property
     def isolated(self) -> bool:
         """Whether each sample is its own process (``timeraw_``): then process pairs add
         nothing, and its pairs are all taken in the first one."""
@@ -215,8 +222,13 @@ class Worker:
         self.send(case, count)
         return self.receive(case.timeout)
 
-    def send(self, case: Case, count: int) -> None:
-        message = {"op": "sample", "name": case.name, "index": case.index, "count": count}
+    def count(self, case: Case) -> dict:
+        """One call of a ``track_`` benchmark: the answer (``{"value": v}``, ...)."""
+        self.send(case, 1, op="track")
+        return self.receive(case.timeout)
+
+    def send(self, case: Case, count: int, op: str = "sample") -> None:
+        message = {"op": op, "name": case.name, "index": case.index, "count": count}
         try:
             self.proc.stdin.write(json.dumps(message) + "\n")
             self.proc.stdin.flush()
@@ -402,6 +414,18 @@ class ProcessPairs:
         self.workers[side] = replaced(self.workers[side], self.sides[side],
                                       self.benchmark_dir, self.cwd)
 
+    def counter(self, side: str, case: Case) -> float:
+        """One call of the ``track_`` benchmark ``case`` on ``side``: its value."""
+        try:
+            answer = self.workers[side].count(case)
+        except MeasureError:
+            self.restart(side)
+            raise
+        if "value" not in answer:
+            kind = "skipped" if "skipped" in answer else "failed"
+            raise MeasureError(str(answer.get("skipped") or answer.get("error")), kind)
+        return float(answer["value"])
+
     def sampler(self, side: str, case: Case, count: int) -> list[float]:
         started = time.monotonic()
         try:
@@ -498,7 +522,9 @@ def measure(cases: Sequence[Case], sides: dict[str, Side], benchmark_dir: str,
 #: Verdicts of a point that gave no timing on one side or both (:func:`failure_verdict`).
 FAILURE_VERDICTS = ("failed-on-head", "failed-on-both", "fixed", "skipped")
 #: Verdicts that make a comparison exit 1.
-REGRESSIONS = ("regressed", "failed-on-head")
+REGRESSIONS = ("regressed", "failed-on-head", "more-instructions")
+#: Verdicts of an instruction count (:func:`judge_counts`).
+COUNT_VERDICTS = ("more-instructions", "fewer-instructions", "same-instructions")
 SIDE_NAMES = {"A": "base", "B": "head"}
 
 
@@ -550,6 +576,7 @@ class Outcome:
     env: str = ""
     floor: float = st.DEFAULT_FLOOR
     looks: int = 0
+    instructions: float | None = None
 
     @property
     def failed(self) -> bool:
@@ -577,7 +604,7 @@ class Outcome:
                 "ratio": number(d.ratio), "low": number(d.low), "high": number(d.high),
                 "verdict": self.verdict, "mde": number(d.mde),
                 "threshold": number(self.threshold), "floor": number(self.floor),
-                "looks": self.looks,
+                "looks": self.looks, "instructions": number(self.instructions),
                 "error": describe_failure(self.failure) if self.failure else None,
                 "env": self.env}
 
@@ -632,11 +659,81 @@ def remeasured(first: Outcome, second: Outcome) -> Outcome:
                    looks=first.looks)
 
 
+#: ``counter(side, case)`` gives one call's value of ``track_`` benchmark ``case``.
+Counter = Callable[[str, Case], float]
+
+
+def count_pairs(cases: Sequence[Case], counter: Counter) -> tuple[dict, dict]:
+    """One count per side of each case: ``{case: {"A": a, "B": b}}``, and the cases that
+    failed, as :func:`sample_pairs` records them (``{case: {side: MeasureError}}``)."""
+    counts, failed = {}, {}
+    for case in cases:
+        got, errors = {}, {}
+        for side in ("A", "B"):
+            try:
+                got[side] = counter(side, case)
+            except MeasureError as err:
+                err.side = side
+                errors[side] = err
+        if errors:
+            failed[case] = errors
+        elif got["A"] > 0 and got["B"] > 0:
+            counts[case] = got
+        else:
+            failed[case] = {s: MeasureError(f"counted {v:g}, not a count > 0", side=s)
+                            for s, v in got.items() if not v > 0}
+    return counts, failed
+
+
+def judge_counts(cases: Sequence[Case], counts: dict, failed: dict,
+                 limits: dict[str, float]) -> list[Outcome]:
+    """Instruction counts decided: the head/base ratio against the case's limit
+    (calibrated, :func:`.stats.instruction_limit`, else
+    :data:`.stats.MIN_INSTRUCTION_LIMIT`): ``more-instructions`` past it (exit 1, like
+    a regression), ``fewer-instructions`` below its inverse, else ``same-instructions``.
+    A count is deterministic or nearly so: one call per side, no test."""
+    outcomes = []
+    for c in cases:
+        limit = float(limits.get(c.label, st.MIN_INSTRUCTION_LIMIT))
+        errors = failed.get(c)
+        if errors or c not in counts:
+            nan = math.nan
+            errors = errors or {"B": MeasureError("not counted", side="B")}
+            outcomes.append(Outcome(c, st.Decision(nan, nan, nan, nan, "inconclusive"),
+                                    failure_verdict(errors), limit,
+                                    note=describe_failure(errors), failure=errors))
+            continue
+        ratio = counts[c]["B"] / counts[c]["A"]
+        verdict = ("more-instructions" if ratio > limit else
+                   "fewer-instructions" if ratio < 1 / limit else "same-instructions")
+        note = f"instructions {counts[c]['A']:.4g} -> {counts[c]['B']:.4g}"
+        outcomes.append(Outcome(c, st.Decision(ratio, ratio, ratio, math.nan, verdict),
+                                verdict, limit, note=note, instructions=ratio))
+    return outcomes
+
+
+def beside_timings(timed: Sequence[Outcome], counted: Sequence[Outcome]) -> None:
+    """Each timing's instruction ratio, from the one counted point with the same
+    parameters (the same variant, say), if there is exactly one: in its record
+    (``instructions``) and its note."""
+    by_params: dict = {}
+    for o in counted:
+        if o.case.params and o.instructions is not None:
+            by_params.setdefault(o.case.params, []).append(o)
+    for o in timed:
+        found = by_params.get(o.case.params, []) if o.case.params else []
+        if len(found) == 1:
+            o.instructions = found[0].instructions
+            beside = f"instructions x{found[0].instructions:.4f} ({found[0].verdict})"
+            o.note = f"{o.note}; {beside}" if o.note else beside
+
+
 def exit_code(outcomes: Sequence[Outcome]) -> int:
     """The comparison's exit status, the first that applies:
 
     2 when it could not run (no point gave a timing on either side), 1 when a point
-    regressed or fails on the head only (``failed-on-head``), 3 when a point is
+    regressed, fails on the head only (``failed-on-head``) or counts more
+    instructions (``more-instructions``), 3 when a point is
     inconclusive with its ratio past its threshold, the margin (could be a regression,
     not proven), 0 otherwise.
     """
@@ -678,14 +775,29 @@ def load_floors(machine: str, folder: Path) -> dict[str, float]:
         return {}
 
 
-def save_floors(machine: str, new: dict[str, float], meta: dict, folder: Path) -> Path:
-    """Merge ``new`` into ``machine``'s floors (other benchmarks are kept; an old
-    thresholds file is replaced)."""
+def load_instruction_limits(machine: str, folder: Path) -> dict[str, float]:
+    """Calibrated instruction-count limits of ``machine`` by ``name(params)``
+    (:func:`.stats.instruction_limit`; key ``instructions``); empty when none."""
+    try:
+        data = json.loads(thresholds_path(machine, folder).read_text())
+        return {str(k): float(v) for k, v in dict(data.get("instructions", {})).items()}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return {}
+
+
+def save_floors(machine: str, new: dict[str, float], meta: dict, folder: Path,
+                instructions: dict[str, float] | None = None) -> Path:
+    """Merge ``new`` into ``machine``'s floors, and ``instructions`` into its
+    instruction-count limits (other benchmarks are kept; an old thresholds file is
+    replaced)."""
     path = thresholds_path(machine, folder)
     merged = {**load_floors(machine, folder), **new}
+    limits = {**load_instruction_limits(machine, folder), **(instructions or {})}
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"machine": machine, **meta, "floors": merged},
-                               indent=1, sort_keys=True) + "\n")
+    data = {"machine": machine, **meta, "floors": merged}
+    if limits:
+        data["instructions"] = limits
+    path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
     return path
 
 
@@ -961,12 +1073,14 @@ def save_results(conf, repo, machine: dict, sides: Sequence[Side], benchmarks) -
 
 @dataclass
 class Prepared:
-    """One environment of the matrix, built for both sides and checked alike."""
+    """One environment of the matrix, built for both sides and checked alike: its
+    timings, its instruction counts (:attr:`Case.counted`) and the points not compared."""
     sides: dict
     benchmarks: object
     timed: list
     others: list
     packages: dict
+    counted: list = field(default_factory=list)
 
 
 def prepare(conf, repo, commits: dict[str, str], env_name: str, bench: str,
@@ -987,12 +1101,14 @@ def prepare(conf, repo, commits: dict[str, str], env_name: str, bench: str,
     say(f"Environments ready in {ready - started:.1f} s, suite discovered in "
         f"{time.monotonic() - ready:.1f} s")
     found = cases_of(benchmarks, float(conf.default_benchmark_timeout))
-    timed, others = [c for c in found if c.timed], [c for c in found if not c.timed]
-    if not timed:
+    timed = [c for c in found if c.timed]
+    counted = [c for c in found if c.counted]
+    others = [c for c in found if not c.timed and not c.counted]
+    if not timed and not counted:
         listed = ", ".join(c.label for c in others) or "none"
         raise CannotRun(f"no time_/timeraw_ benchmark selected by {bench!r} (others: {listed})")
     sides = {s: Side(commits[s], built[s][0], threads=threads) for s in commits}
-    return Prepared(sides, benchmarks, timed, others, packages)
+    return Prepared(sides, benchmarks, timed, others, packages, counted)
 
 
 def same_packages(built: dict, commits: dict, repo, project: str) -> dict[str, str]:
@@ -1170,7 +1286,15 @@ def compare_environment(conf, repo, commits: dict, name: str, args, machine: dic
         f"seed {seed}")
     prewarm(ready.timed, ready.sides, conf.benchmark_dir)
     outcomes = decide_cases(ready.timed, in_processes(ready.sides, conf.benchmark_dir),
-                            plan_of(args, floors), seed)
+                            plan_of(args, floors), seed) if ready.timed else []
+    if ready.counted:
+        say(f"Counting the instructions of {len(ready.counted)} point(s), one call per side")
+        with ProcessPairs(ready.sides, conf.benchmark_dir) as pp:
+            counts, failed = count_pairs(ready.counted, pp.counter)
+        counted = judge_counts(ready.counted, counts, failed,
+                               load_instruction_limits(machine["machine"], compare_dir(conf)))
+        beside_timings(outcomes, counted)
+        outcomes += counted
     for outcome in outcomes:
         outcome.env = name
     view = save_results(conf, repo, machine, list(ready.sides.values()), ready.benchmarks)
@@ -1213,18 +1337,31 @@ def cmd_calibrate(args) -> int:
                          for u in unit_runs)
         rows.append((case.label, means, f"{found[case.label]:.3f}"
                      if case.label in found else "-"))
+    limits = {}
+    if ready.counted:
+        ratios: dict = {c: [] for c in ready.counted}
+        for k in range(args.runs):
+            say(f"A/A instruction counts {k + 1}/{args.runs}")
+            with ProcessPairs(same, conf.benchmark_dir) as pp:
+                counts, _ = count_pairs(ready.counted, pp.counter)
+            for case, got in counts.items():
+                ratios[case].append(got["B"] / got["A"])
+        limits = {c.label: st.instruction_limit(r) for c, r in ratios.items() if r}
+        for case in ready.counted:
+            rows.append((case.label, " ".join(f"{r:.4f}" for r in ratios[case]) or "-",
+                         f"x{limits[case.label]:.4f}" if case.label in limits else "-"))
     meta = {"commit": sides["B"].commit, "runs": args.runs, "pairs": args.pairs,
             "processes": args.processes}
-    path = save_floors(machine, found, meta, compare_dir(conf))
+    path = save_floors(machine, found, meta, compare_dir(conf), limits)
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     print()
     print("\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
                     for r in rows))
     for case in others:
         print(f"  not calibrated (not a timing): {case.label}")
-    print(f"Floors: {path} ({len(found)} written); "
-          f"calibrate: {time.monotonic() - started:.0f} s wall")
-    return 0 if found else 2
+    print(f"Floors: {path} ({len(found)} floors, {len(limits)} instruction limits "
+          f"written); calibrate: {time.monotonic() - started:.0f} s wall")
+    return 0 if found or limits else 2
 
 
 def floors_of(runs: dict, failed: dict) -> dict[str, float]:

@@ -24,7 +24,7 @@ from pathlib import Path
 #: Files of a compare folder that are not records.
 NOT_RECORDS = ("asv.conf.json", "step-checks.json", "benchmarks.json", "machine.json")
 #: Verdicts that make a comparison exit 1 (a regression confirmed).
-REGRESSIONS = ("regressed", "failed-on-head")
+REGRESSIONS = ("regressed", "failed-on-head", "more-instructions")
 #: Results saved at most this many seconds before the records belong to the same run
 #: (compare saves them, then writes the records, in the same second or so).
 SAVED_WITH = 30.0

@@ -67,7 +67,7 @@ __all__ = ["Decision", "Rule", "Looks", "Look", "ALPHA", "POWER", "VERDICTS", "F
            "classify", "min_detectable_effect_of", "decide_look", "undecided",
            "confirm_look", "decide_units", "confirm_codes", "confirm_verdicts",
            "sequential_levels", "obrien_fleming_spent", "variance_components", "design",
-           "floor_from_aa"]
+           "floor_from_aa", "instruction_limit"]
 
 #: The fewest sample pairs of one look at a ``timeraw_`` point (each its own process).
 MIN_PAIRS = 6
@@ -645,3 +645,36 @@ def floor_from_aa(runs, minimum: float = MIN_FLOOR, confidence: float = 0.95) ->
     bound = abs(float(y.mean())) + stats.t.ppf(confidence, y.size - 1) * float(
         y.std(ddof=1)) / math.sqrt(y.size)
     return float(max(minimum, math.exp(bound)))
+
+
+# ---- instruction counts --------------------------------------------------------------
+
+#: The instruction-count ratio past which a point whose A/A counts never differed (or
+#: was never calibrated) is ``more-instructions``.
+MIN_INSTRUCTION_LIMIT = 1.005
+#: How many times its widest A/A deviation a point's limit lies out.
+INSTRUCTION_SPREADS = 2.0
+
+
+def instruction_limit(aa_ratios, minimum: float = MIN_INSTRUCTION_LIMIT,
+                      spreads: float = INSTRUCTION_SPREADS) -> float:
+    r"""The head/base instruction-count ratio past which a point has more instructions,
+    from the ratios of its A/A counts (the same commit on both sides):
+
+    .. math:: \ell = \max\bigl(\text{minimum},\ \exp(k \max_i |\log r_i|)\bigr),
+
+    ``minimum`` (0.5 %) for deterministic code, whose counts repeat to the instruction;
+    wider for a runtime whose counts vary from run to run (JAX's threads: a few %).
+
+    Examples
+    --------
+    >>> instruction_limit([1.0, 1.0]), round(instruction_limit([1.02, 0.99]), 4)
+    (1.005, 1.0404)
+    """
+    r = np.asarray(aa_ratios, dtype=float).ravel()
+    if r.size == 0 or not np.all(np.isfinite(r)) or not np.all(r > 0):
+        raise ValueError(f"aa_ratios must hold finite ratios > 0 (got {r.size})")
+    if not (math.isfinite(minimum) and minimum > 1):
+        raise ValueError(f"minimum must be a finite number > 1 (got {minimum})")
+    return float(max(minimum, math.exp(spreads * float(np.max(np.abs(np.log(r)))))))
+

@@ -15,6 +15,10 @@ the stdout it was started with (anything a benchmark prints goes to stderr):
   samples instead), with no warm-up (the driver's first request of a benchmark is its
   warm-up). Answer ``{"samples": [...], "number": n}``,
   ``{"skipped": reason}`` (setup raised ``NotImplementedError``) or ``{"error": text}``.
+- ``{"op": "track", "name": N, "index": I}``: one call of ``track_`` benchmark ``N``
+  (set up as above on its first request), answered ``{"value": v}`` (its result, a
+  number: an instruction count for ``unit = "instructions"``), ``{"skipped": reason}``
+  or ``{"error": text}``.
 - ``{"op": "quit"}``: tear every benchmark down and exit.
 
 The benchmark stays set up between requests, so a sample costs only its own calls:
@@ -35,6 +39,9 @@ import traceback
 #: written against.
 RELIED_ON = ("setup_cache_key", "do_setup_cache", "set_cache", "do_setup", "do_run",
              "do_teardown", "number", "repeat", "warmup_time")
+#: What it uses of a ``track_`` benchmark object (called once, not timed).
+RELIED_ON_TRACK = ("setup_cache_key", "do_setup_cache", "set_cache", "do_setup", "do_run",
+                   "do_teardown")
 WRITTEN_FOR = "0.3.2"
 
 
@@ -61,12 +68,12 @@ class Worker:
         self.benchmark_dir = benchmark_dir
         self.ready = {}  # (name, index) -> (benchmark, number)
 
-    def _prepare(self, name, index):
+    def _prepare(self, name, index, relied_on=None):
         from asv_runner.discovery import get_benchmark_from_name
 
         bench_id = name if index is None else f"{name}-{index}"
         bench = get_benchmark_from_name(self.benchmark_dir, bench_id)
-        missing = [a for a in RELIED_ON if not hasattr(bench, a)]
+        missing = [a for a in (relied_on or RELIED_ON) if not hasattr(bench, a)]
         if missing:
             raise RuntimeError(f"asv_runner {runner_version()}: its benchmark objects lack "
                                f"{', '.join(missing)}; this worker is written against "
@@ -77,17 +84,34 @@ class Worker:
             return None
         return bench, max(1, int(getattr(bench, "number", 0) or 0))
 
-    def sample(self, name, index, count):
+    def _ready(self, name, index, relied_on=None):
+        """The set-up benchmark (and its number), or ``{"skipped": reason}``."""
         key = (name, index)
         if key not in self.ready:
             try:
-                self.ready[key] = self._prepare(name, index)
+                self.ready[key] = self._prepare(name, index, relied_on)
             except NotImplementedError as exc:
                 self.ready[key] = None
                 return {"skipped": str(exc) or "NotImplementedError"}
         if self.ready[key] is None:
             return {"skipped": "setup raised NotImplementedError"}
-        bench, number = self.ready[key]
+        return self.ready[key]
+
+    def track(self, name, index):
+        """One call of a ``track_`` benchmark: ``{"value": its result}``."""
+        ready = self._ready(name, index, RELIED_ON_TRACK)
+        if isinstance(ready, dict):
+            return ready
+        value = ready[0].do_run()
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(f"{name} returned {type(value).__name__}, not a number")
+        return {"value": float(value)}
+
+    def sample(self, name, index, count):
+        ready = self._ready(name, index)
+        if isinstance(ready, dict):
+            return ready
+        bench, number = ready
         bench.number, bench.repeat, bench.warmup_time = number, (count, count, math.inf), 0.0
         result = bench.do_run()
         return {"samples": list(result["samples"]), "number": result["number"]}
@@ -109,8 +133,11 @@ def serve(benchmark_dir, requests, answers):
             if request.get("op") == "quit":
                 break
             try:
-                answer = worker.sample(request["name"], request.get("index"),
-                                       int(request.get("count", 1)))
+                if request.get("op") == "track":
+                    answer = worker.track(request["name"], request.get("index"))
+                else:
+                    answer = worker.sample(request["name"], request.get("index"),
+                                           int(request.get("count", 1)))
             except Exception as exc:
                 traceback.print_exc()
                 answer = {"error": f"{type(exc).__name__}: {exc}"}
