@@ -164,3 +164,24 @@ def test_convergence_warning_points_at_the_caller(method, beta, tol, max_iter):
     found = [w for w in caught if issubclass(w.category, vfi.ConvergenceWarning)]
     assert len(found) == 1
     assert found[0].filename == __file__, found[0].filename
+
+
+@pytest.mark.parametrize("method", ["vfi", "howard", "mpi", "exact"])
+def test_converged_means_the_bound_is_below_tol_even_at_equality(method):
+    """The stopping rule and ``converged`` are strict: ``error_bound < tol``. Asked for a
+    tol equal to a bound it reached, a solve does not call that bound converged: with the
+    same steps it warns, and with more allowed it goes on to a smaller bound."""
+    grid = np.linspace(0.1, 1.0, 30)
+    first = vfi.solve(grid, 0.9, tol=1e-6, method=method)
+    assert first.converged and first.error_bound < 1e-6
+    tol = first.error_bound
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        same = vfi.solve(grid, 0.9, tol=tol, method=method, max_iter=first.iterations)
+    assert same.error_bound == tol  # the same steps, the same bound
+    assert not same.converged
+    assert any(issubclass(w.category, vfi.ConvergenceWarning) for w in caught)
+    if method in ("vfi", "mpi"):  # (exact: one merge; howard: there at rounding level)
+        more = vfi.solve(grid, 0.9, tol=tol, method=method)
+        assert more.converged and more.error_bound < tol
+        assert more.iterations > first.iterations
