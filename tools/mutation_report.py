@@ -23,7 +23,8 @@ a test that fails there stops the step (it would "kill" every mutant).
 ``report``: one module's counts go into the JSON report (other modules' entries are kept,
 so modules can be run separately), and the Markdown report is written from the JSON.
 A survivor is *equivalent* when ``--equivalent`` lists it (module, operator, the line's
-text and the column, and the reason): it cannot change what any caller observes.
+text and the column, optionally ``mutant``: the line as the mutant has it, and the
+reason): it cannot change what any caller observes.
 """
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ import sys
 import time
 from pathlib import Path
 
-from cosmic_ray.mutating import apply_mutation
+from cosmic_ray.mutating import apply_mutation, mutate_code
 from cosmic_ray.plugins import get_operator
 from cosmic_ray.work_db import WorkDB, use_db
 from cosmic_ray.work_item import TestOutcome, WorkerOutcome
@@ -143,6 +144,18 @@ def equivalence_key(module, operator, line_text, column):
     return (module, operator, line_text.strip(), int(column))
 
 
+def mutated_line(source: str, mutation) -> str:
+    """The mutant's line as the mutant has it (two mutants of one operator at one place,
+    NumberReplacer's +1 and -1, differ only there)."""
+    operator = get_operator(mutation.operator_name)(**(mutation.operator_args or {}))
+    new = mutate_code(source, operator, mutation.occurrence)
+    if new is None:
+        return ""
+    row = mutation.start_pos[0]
+    new_lines = new.splitlines()
+    return new_lines[row - 1].strip() if row <= len(new_lines) else ""
+
+
 def report(args) -> int:
     tree = Path(args.tree)
     equivalent = {}
@@ -150,13 +163,14 @@ def report(args) -> int:
         for entry in json.loads(Path(args.equivalent).read_text()):
             key = equivalence_key(entry["module"], entry["operator"], entry["line"],
                                   entry["column"])
-            equivalent[key] = entry["reason"]
+            equivalent.setdefault(key, []).append((entry.get("mutant"), entry["reason"]))
     summary = json.loads(Path(args.summary).read_text()).get(args.module, {})
     compiled_runs = (json.loads(Path(args.compiled).read_text())
                      if args.compiled and Path(args.compiled).exists() else {})
     confirmed = (json.loads(Path(args.confirmed).read_text())
                  if args.confirmed and Path(args.confirmed).exists() else {})
-    lines = (tree / args.module).read_text().splitlines()
+    source = (tree / args.module).read_text()
+    lines = source.splitlines()
     counts = {"killed": 0, "killed_timeout": 0, "killed_compiled": 0,
               "killed_confirmed": 0, "incompetent": 0,
               "equivalent": 0, "survived": 0, "untested": 0}
@@ -182,12 +196,18 @@ def report(args) -> int:
         if jit is not None and jit["status"] != 0:
             counts["killed_compiled"] += 1
             continue
-        reason = equivalent.get(equivalence_key(args.module, mutation.operator_name, text,
-                                                col))
+        reason = None
+        candidates = equivalent.get(equivalence_key(args.module, mutation.operator_name, text,
+                                                    col), [])
+        mutant = mutated_line(source, mutation)
+        for wanted, why in candidates:  # an entry without "mutant" covers every mutant there
+            if wanted is None or wanted.strip() == mutant:
+                reason = why
+                break
         later = confirmed.get(item.job_id)
         entry = {"line": row, "column": col, "operator": mutation.operator_name,
                  "occurrence": mutation.occurrence, "function": mutation.definition_name,
-                 "source": text.strip()}
+                 "source": text.strip(), "mutant": mutant}
         if later is not None and later["status"] != 0:
             counts["killed_confirmed"] += 1
             entry["killed_by"] = {"rev": later["rev"], "tests": later.get("failed")
@@ -215,8 +235,8 @@ def report(args) -> int:
              "note": args.note, "survivors": sorted(survivors, key=lambda s: s["line"])}
     data = json.loads(Path(args.json).read_text()) if Path(args.json).exists() else {}
     data.setdefault("modules", {})[args.module] = entry
-    if args.command:
-        data["command"] = args.command
+    if args.command_line:
+        data["command"] = args.command_line
     if args.coverage_id:
         entry["coverage"] = {"id": args.coverage_id, "seconds": round(args.coverage_seconds)}
     Path(args.json).write_text(json.dumps(data, indent=1) + "\n")
@@ -266,7 +286,8 @@ def markdown(data) -> str:
         if m.get("note"):
             out += ["", m["note"]]
         if m["survivors"]:
-            out += ["", "| line | operator | source | status |", "|---|---|---|---|"]
+            out += ["", "| line | operator | source | mutant | status |",
+                    "|---|---|---|---|---|"]
             for s in m["survivors"]:
                 killer = s.get("killed_by")
                 status = (f"killed by {', '.join(killer['tests'])} ({killer['rev']})"
@@ -275,8 +296,9 @@ def markdown(data) -> str:
                           "survived" + (" (no test executes it)" if s.get("untested") else
                                         f", compiled: {s['compiled']}"))
                 source = s["source"].replace("|", "\\|")
+                mutant = s.get("mutant", "").replace("|", "\\|")
                 out.append(f"| {s['line']} | {s['operator'].replace('core/', '')} | "
-                           f"`{source}` | {status} |")
+                           f"`{source}` | `{mutant}` | {status} |")
     return "\n".join(out) + "\n"
 
 
@@ -306,7 +328,7 @@ def main(argv: list[str]) -> int:
     r.add_argument("--compiled")
     r.add_argument("--seconds", type=float, default=0)
     r.add_argument("--confirmed")
-    r.add_argument("--command", default="", help="the command line, for the report")
+    r.add_argument("--command", dest="command_line", default="", help="the command line, for the report")
     r.add_argument("--coverage-id", default="", help="the coverage pass (its folder name)")
     r.add_argument("--coverage-seconds", type=float, default=0)
     r.add_argument("--equivalent")
