@@ -6,7 +6,9 @@ steady state; every state has a feasible choice.
 """
 from __future__ import annotations
 
+import helpers
 import numpy as np
+from helpers import scale
 from hypothesis import assume
 from hypothesis import strategies as st
 
@@ -67,10 +69,6 @@ def start_values(draw, model):
     return np.log(model.grid)[:, None] + rng.normal(size=model.m)[None, :] + bumps
 
 
-def scale(reference):
-    return max(1.0, float(np.max(np.abs(reference))))
-
-
 def objective(model, v, i, s, j):
     """(1 - beta) log(y_is - k_j) + beta sum_t P_st v(k_j, z_t); -inf when infeasible."""
     y = model.output[i, s]
@@ -80,7 +78,8 @@ def objective(model, v, i, s, j):
 
 
 def assert_values_agree(value, reference, rtol=RTOL):
-    np.testing.assert_allclose(value, reference, rtol=0, atol=rtol * scale(reference))
+    """:func:`helpers.assert_values_agree` at this member's tolerance, absolute only."""
+    helpers.assert_values_agree(value, reference, rtol, absolute_only=True)
 
 
 def assert_policies_agree(policy, reference, model, v_before, rtol=RTOL):

@@ -8,8 +8,10 @@ a small positive value, with a feasible choice in every state.
 """
 from __future__ import annotations
 
+import helpers
 import numpy as np
 from growth_strategies import transition_matrices  # the family's P, shared
+from helpers import scale
 from hypothesis import assume
 from hypothesis import strategies as st
 
@@ -71,10 +73,6 @@ def start_values(draw, model):
     return shape[:, None] / (1.0 - model.beta) + rng.normal(size=model.m)[None, :] + bumps
 
 
-def scale(reference):
-    return max(1.0, float(np.max(np.abs(reference))))
-
-
 def consumption(model, i, s, j):
     return model.R * model.grid[i] + model.y[s] - model.grid[j]
 
@@ -88,7 +86,8 @@ def objective(model, v, i, s, j):
 
 
 def assert_values_agree(value, reference, rtol=RTOL):
-    np.testing.assert_allclose(value, reference, rtol=0, atol=rtol * scale(reference))
+    """:func:`helpers.assert_values_agree` at this member's tolerance, absolute only."""
+    helpers.assert_values_agree(value, reference, rtol, absolute_only=True)
 
 
 def assert_policies_agree(policy, reference, model, v_before, rtol=RTOL):

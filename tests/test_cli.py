@@ -107,13 +107,15 @@ def fake_clock(monkeypatch, *readings):
 
 
 def count_solves(monkeypatch):
+    """Record the cake member's solves (the command line calls the member's solve)."""
     calls = []
-    real = vfi.solve
+    member = registry.member("cake")
+    real = member.solve
 
     def solve(*args, **kwargs):
         calls.append((args, kwargs))
         return real(*args, **kwargs)
-    monkeypatch.setattr(vfi, "solve", solve)
+    monkeypatch.setattr(member, "solve", solve)
     return calls
 
 

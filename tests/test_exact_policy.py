@@ -1,12 +1,12 @@
 """solve(..., exact_policy=True): a policy proven to be the exact optimum, or said not to be."""
 import numpy as np
 import pytest
+from members import needs
 
 import vfi.growth as growth
 import vfi.savings as savings
 
-needs_numba = pytest.mark.skipif("numba-monotone" not in savings.variants(),
-                                 reason="the proof is compiled with numba")
+needs_numba = needs("savings", "numba-monotone")  # the proof is compiled with numba
 
 
 def small_savings(gamma=2.0):

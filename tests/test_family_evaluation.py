@@ -66,13 +66,13 @@ def test_krylov_evaluation_is_within_tol_of_the_policy_value(data):
 def test_krylov_evaluation_of_the_calibration_needs_far_fewer_products_than_sweeps():
     """On 12 income states (|lambda_2| of the optimal chain 0.96) to 1e-9: the answer of
     BiCGSTAB within 200 products, sweeps with the MacQueen-Porteus midpoint not yet."""
-    from vfi.family import numba as fnb
+    from vfi.family import numba as family_numba
 
     model = savings.quantecon(w_max=10, y_size=12)
     result = savings.solve(model, tol=1e-8)
     exact = dense_value(model, result.policy)
     start = result.value + 1e-2 * np.random.default_rng(0).normal(size=model.shape)
-    krylov = fnb._evaluate_krylov(*model.spec, result.policy, start, 1e-9, 200)
-    sweeps = fnb._evaluate(*model.spec, result.policy, start, -1, 1e-9, 200)  # midpoint
+    krylov = family_numba._evaluate_krylov(*model.spec, result.policy, start, 1e-9, 200)
+    sweeps = family_numba._evaluate(*model.spec, result.policy, start, -1, 1e-9, 200)  # midpoint
     assert np.max(np.abs(krylov - exact)) <= 1e-9
     assert np.max(np.abs(sweeps - exact)) > 1e-9

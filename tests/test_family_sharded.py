@@ -8,15 +8,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from members import needs
 
 import vfi.growth as growth
 import vfi.savings as savings
 from vfi import registry
 
 HERE = Path(__file__).parent
-needs_jax = pytest.mark.skipif("jax-sharded" not in growth.variants(),
-                               reason="jax is not installed (the optional path is tested "
-                                      "in test_optional.py)")
+needs_jax = needs("growth", "jax-sharded")  # without jax: tested in test_optional.py
 
 
 def test_registered_for_every_family_member():

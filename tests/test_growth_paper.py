@@ -5,12 +5,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from members import needs
 
 import vfi.growth as growth
 from vfi.growth import model as gm
 
-needs_numba = pytest.mark.skipif("numba-monotone" not in growth.variants(),
-                                 reason="numba-monotone needs numba")
+needs_numba = needs("growth", "numba-monotone")
 
 
 @pytest.fixture(scope="module")

@@ -25,26 +25,26 @@ pytestmark = pytest.mark.skipif("numba-brute" not in growth.variants(),
 EPS = np.finfo(np.float64).eps
 
 
-def fnb():
+def family_numba():
     from vfi.family import numba
 
     return numba
 
 
 def step(spec, v, algorithm):
-    value, policy, _ = fnb().iterate(spec, v, 1, algorithm)
+    value, policy, _ = family_numba().iterate(spec, v, 1, algorithm)
     return value, policy
 
 
 def test_exp_is_within_the_error_the_band_assumes():
-    x = np.concatenate([np.linspace(-fnb().EXP_CAP, fnb().EXP_CAP, 100_001),
+    x = np.concatenate([np.linspace(-family_numba().EXP_CAP, family_numba().EXP_CAP, 100_001),
                         np.random.default_rng(0).normal(scale=2.0, size=100_000),
                         np.linspace(-1e-3, 1e-3, 1001)])
     out = np.empty_like(x)
-    fnb().exp_array(x, out)
+    family_numba().exp_array(x, out)
     reference = np.array([math.exp(t) for t in x])  # glibc: within one ulp
     worst = float(np.max(np.abs(out / reference - 1.0))) / EPS
-    assert worst <= fnb().EXP_ERROR_EPS - 1.0
+    assert worst <= family_numba().EXP_ERROR_EPS - 1.0
 
 
 @given(data=st.data())
@@ -53,8 +53,8 @@ def test_log_free_step_is_the_log_scan_bit_for_bit(data):
     v = data.draw(start_values(model), label="v0")
     steps = data.draw(st.integers(0, 5), label="steps before")
     v = growth.iterate(model, steps, variant="numba-brute", v0=v)
-    value, policy = step(model.spec, v, fnb().MONOTONE)
-    reference, ref_policy = step(model.spec, v, fnb().MONOTONE_LOGS)
+    value, policy = step(model.spec, v, family_numba().MONOTONE)
+    reference, ref_policy = step(model.spec, v, family_numba().MONOTONE_LOGS)
     np.testing.assert_array_equal(policy, ref_policy)
     np.testing.assert_array_equal(value, reference)
 
@@ -98,11 +98,11 @@ def near_ties(draw):
 @given(case=near_ties())
 def test_near_ties_pick_the_brute_force_first_maximiser(case):
     spec, v = case
-    value, policy = step(spec, v, fnb().MONOTONE)
-    reference, ref_policy = step(spec, v, fnb().BRUTE)
+    value, policy = step(spec, v, family_numba().MONOTONE)
+    reference, ref_policy = step(spec, v, family_numba().BRUTE)
     np.testing.assert_array_equal(policy, ref_policy)
     np.testing.assert_array_equal(value, reference)
-    np.testing.assert_array_equal(policy, step(spec, v, fnb().MONOTONE_LOGS)[1])
+    np.testing.assert_array_equal(policy, step(spec, v, family_numba().MONOTONE_LOGS)[1])
 
 
 def two_choice_case(ri, param=0.05, k=(0.2, 0.21), w=(0.0, 0.02)):
@@ -116,7 +116,7 @@ def scan_policy(spec, v, guard):
     """The log-free scan's choice at the second state, and how many log tests it took."""
     out, policy = np.empty((2, 1)), np.zeros((2, 1), dtype=np.int64)
     w = np.ascontiguousarray(v[:, 0] / 2.0)
-    tests = fnb().log_free_scan_column(spec.choices, spec.resources, w, 0, spec.param, out,
+    tests = family_numba().log_free_scan_column(spec.choices, spec.resources, w, 0, spec.param, out,
                                        policy, guard)
     return int(policy[1, 0]), tests
 
@@ -128,10 +128,10 @@ def test_a_case_inside_the_band_needs_the_guard():
     unguarded_wrong = 0
     for ulps in range(-300, 301):
         spec, v = two_choice_case(nudged(tie, ulps))
-        expected = int(step(spec, v, fnb().BRUTE)[1][1, 0])
-        guarded, tests = scan_policy(spec, v, fnb().GUARD)
+        expected = int(step(spec, v, family_numba().BRUTE)[1][1, 0])
+        guarded, tests = scan_policy(spec, v, family_numba().GUARD)
         assert guarded == expected, f"{ulps} ulps from the tie"
-        assert int(step(spec, v, fnb().MONOTONE)[1][1, 0]) == expected
+        assert int(step(spec, v, family_numba().MONOTONE)[1][1, 0]) == expected
         unguarded, _ = scan_policy(spec, v, 0.0)
         if unguarded != expected:
             unguarded_wrong += 1
@@ -143,7 +143,7 @@ def test_far_from_a_tie_no_log_test_is_taken():
     tie = tie_resource(0.2, 0.21, 0.0, 0.02, 0.05)
     for ri in (0.9 * tie, 1.1 * tie):
         spec, v = two_choice_case(ri)
-        assert scan_policy(spec, v, fnb().GUARD)[1] == 0
+        assert scan_policy(spec, v, family_numba().GUARD)[1] == 0
 
 
 def test_other_utilities_keep_the_log_scan():
@@ -152,7 +152,7 @@ def test_other_utilities_keep_the_log_scan():
 
     model = savings.quantecon(w_max=10, y_size=12)
     v = savings.iterate(model, 3, variant="numba-brute")
-    value, policy = step(model.spec, v, fnb().MONOTONE)
-    reference, ref_policy = step(model.spec, v, fnb().MONOTONE_LOGS)
+    value, policy = step(model.spec, v, family_numba().MONOTONE)
+    reference, ref_policy = step(model.spec, v, family_numba().MONOTONE_LOGS)
     np.testing.assert_array_equal(policy, ref_policy)
     np.testing.assert_array_equal(value, reference)

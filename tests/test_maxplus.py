@@ -10,7 +10,7 @@ from strategies import grids, values
 
 import vfi
 from vfi.cake import maxplus as mp
-from vfi.cake import numba as cnb
+from vfi.cake import numba as cake_numba
 
 REFERENCE = "numba-loops"  # exact, O(n^2) per step: the fast brute force
 
@@ -89,9 +89,9 @@ def test_large_grid_prefix_sums_stay_exact(n):
     grid = np.linspace(0.1, 1.0, n)
     v = np.sqrt(grid)
     value, policy = mp.iterate_maxplus(grid, 0.95, v, 100)
-    expected, expected_policy = cnb.iterate_concave(grid, 0.95, v, 100)
+    expected, expected_policy = cake_numba.iterate_concave(grid, 0.95, v, 100)
     assert_values_agree(value, expected)
-    before = cnb.iterate_concave(grid, 0.95, v, 99)[0]
+    before = cake_numba.iterate_concave(grid, 0.95, v, 99)[0]
     assert_policies_agree(policy, expected_policy, grid, 0.95, before)
 
 
@@ -101,7 +101,7 @@ def test_wide_bands(beta):
     grid = np.linspace(0.1, 1.0, 40_000)
     v = np.sqrt(grid)
     value, policy = mp.iterate_maxplus(grid, beta, v, 30)
-    expected, expected_policy = cnb.iterate_concave(grid, beta, v, 30)
+    expected, expected_policy = cake_numba.iterate_concave(grid, beta, v, 30)
     assert_values_agree(value, expected)
     np.testing.assert_array_equal(policy, expected_policy)
     bands, heap = mp._fixed_point(grid, beta, mp.BANDS), mp._fixed_point(grid, beta, mp.HEAP)
@@ -125,10 +125,10 @@ def test_beta_near_one_takes_the_heap(num_iter):
 @settings(max_examples=20)
 @given(grid=grids(min_size=3, max_size=40, uniform=False), beta=betas, num_iter=steps)
 def test_uneven_grid_falls_back_to_concave(grid, beta, num_iter):
-    assume(not cnb.is_uniform(grid))  # equal steps can be drawn
+    assume(not cake_numba.is_uniform(grid))  # equal steps can be drawn
     v = np.sqrt(grid)
     value, policy = mp.iterate_maxplus(grid, beta, v, num_iter)
-    expected, expected_policy = cnb.iterate_concave(grid, beta, v, num_iter)
+    expected, expected_policy = cake_numba.iterate_concave(grid, beta, v, num_iter)
     np.testing.assert_array_equal(value, expected)
     np.testing.assert_array_equal(policy, expected_policy)
 
@@ -140,7 +140,7 @@ def test_non_concave_start_falls_back_to_concave(grid, beta, num_iter, data):
     assume(not mp._iterate(grid, beta, v, num_iter, mp.BANDS)[2])  # mostly: not concave
     v_before = v.copy()
     value, policy = mp.iterate_maxplus(grid, beta, v, num_iter)
-    expected, expected_policy = cnb.iterate_concave(grid, beta, v, num_iter)
+    expected, expected_policy = cake_numba.iterate_concave(grid, beta, v, num_iter)
     np.testing.assert_array_equal(value, expected)
     np.testing.assert_array_equal(policy, expected_policy)
     np.testing.assert_array_equal(v, v_before)
@@ -220,9 +220,9 @@ def test_fixed_point_of_one_and_two_points(n):
 
 @given(grid=st.one_of(grids(max_size=64), uniform_grids(max_size=64)))
 def test_one_pass_grid_rule_is_the_concave_kernels(grid):
-    uniform, table = mp._grid_rule(grid, cnb.UNIFORM_RTOL)
-    assert uniform == cnb.is_uniform(grid)
-    assert table == cnb._table_error(grid)
+    uniform, table = mp._grid_rule(grid, cake_numba.UNIFORM_RTOL)
+    assert uniform == cake_numba.is_uniform(grid)
+    assert table == cake_numba._table_error(grid)
 
 
 def test_grid_rule_on_nearly_uniform_grids():
@@ -230,9 +230,9 @@ def test_grid_rule_on_nearly_uniform_grids():
     for size in (3, 4, 5, 9, 200):
         for noise in (1e-17, 1e-13, 1e-10, 1e-8):
             grid = np.linspace(1.0, 2.0, size) + noise * rng.standard_normal(size)
-            uniform, table = mp._grid_rule(grid, cnb.UNIFORM_RTOL)
-            assert uniform == cnb.is_uniform(grid)
-            assert table == cnb._table_error(grid)
+            uniform, table = mp._grid_rule(grid, cake_numba.UNIFORM_RTOL)
+            assert uniform == cake_numba.is_uniform(grid)
+            assert table == cake_numba._table_error(grid)
 
 
 # --- JAX ------------------------------------------------------------------------------
@@ -265,7 +265,7 @@ def test_jax_falls_back_where_the_merge_does_not_apply(jm):
     convex = np.linspace(0.0, 1.0, 6)
     for grid, v in ((uneven, np.sqrt(uneven)), (convex, convex**2)):
         value, policy = jm.iterate_maxplus(grid, 0.9, v, 4)
-        expected, expected_policy = cnb.iterate_concave(grid, 0.9, v, 4)
+        expected, expected_policy = cake_numba.iterate_concave(grid, 0.9, v, 4)
         np.testing.assert_array_equal(value, expected)
         np.testing.assert_array_equal(policy, expected_policy)
     grid = np.linspace(0.0, 1.0, 4)
@@ -275,13 +275,13 @@ def test_jax_falls_back_where_the_merge_does_not_apply(jm):
 
 def test_jax_host_rule_is_the_numba_rule(jm):
     assert (jm.UNIFORM_RTOL, jm.TABLE_RTOL, jm.ROUNDING_SLACK) == \
-        (cnb.UNIFORM_RTOL, cnb.TABLE_RTOL, cnb.ROUNDING_SLACK)
+        (cake_numba.UNIFORM_RTOL, cake_numba.TABLE_RTOL, cake_numba.ROUNDING_SLACK)
     rng = np.random.default_rng(5)
     for size in (1, 2, 3, 10, 300):
         for noise in (0.0, 1e-15, 1e-11, 1e-6):
             grid = np.sort(np.linspace(0.5, 3.0, size) + noise * rng.random(size))
-            assert jm.is_uniform(grid) == cnb.is_uniform(grid)
-            assert jm.table_error(grid) == cnb._table_error(grid)
+            assert jm.is_uniform(grid) == cake_numba.is_uniform(grid)
+            assert jm.table_error(grid) == cake_numba._table_error(grid)
             v = np.sqrt(grid) + noise * rng.random(size)
             concave = mp._iterate(grid, 0.9, v, 1, mp.BANDS)[2]
             assert jm.applies(grid, 0.9, v) == concave

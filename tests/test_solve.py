@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from members import needs
 from strategies import grids
 
 import vfi
@@ -97,8 +98,7 @@ def test_default_variant_is_available():
     assert uneven.method == "howard"
 
 
-needs_numba = pytest.mark.skipif("numba-concave" not in vfi.variants(),
-                                 reason="the concave majorant is compiled with numba")
+needs_numba = needs("cake", "numba-concave")  # the concave majorant is compiled
 
 
 def chord_majorant(v):

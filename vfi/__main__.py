@@ -139,24 +139,18 @@ def print_times(first, warm):
 
 
 def solve_options(member):
-    """The solve keywords the command line passes (those of the member's solve)."""
-    return inspect.signature(member.solve).parameters
+    """The parameters of the member's solve (its class's, whatever wraps the method)."""
+    return inspect.signature(type(member).solve).parameters
 
 
 def run_solve(args, parser, member):
-    import vfi
-
     model = build_model(args, parser, member)
     options = dict(tol=args.tol, method=args.method, variant=args.variant,
                    max_iter=args.max_iter, sweeps=args.sweeps)
     if getattr(args, "exact_policy", False):
         options["exact_policy"] = True
-    if member.name == "cake":  # through the notebook's front, which tests can watch
-        def call():
-            return vfi.solve(model.grid, model.beta, **options)
-    else:
-        def call():
-            return member.solve(model, **options)
+    def call():
+        return member.solve(model, **options)
     try:
         result, first, warm = time_first_and_warm(call, repeat=not args.once)
         exact = continuous_value(model)

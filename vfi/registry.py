@@ -23,7 +23,7 @@ from vfi.validation import did_you_mean, plain
 __all__ = ["Variant", "VariantUnavailable", "register", "lookup", "variants",
            "unavailable_variants", "get_variant", "problems", "alias", "declare_problem",
            "kernel_protocol", "signature_matches", "CakeKernel", "FamilyKernel",
-           "generation", "register_member", "members", "member"]
+           "registration_count", "register_member", "members", "member"]
 
 
 class CakeKernel(Protocol):
@@ -167,7 +167,7 @@ def register(problem: str, name: str, target: str, *, requires: tuple[str, ...] 
     return variant
 
 
-def generation() -> int:
+def registration_count() -> int:
     """Changes whenever a variant is registered: a key for caches of what is registered."""
     return len(_REGISTRY)
 

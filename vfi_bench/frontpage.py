@@ -52,6 +52,8 @@ GROWTH_SOLVE_KEY = "bench_growth.GrowthSolve.time_solve"
 GROWTH_CPP_KEY = "bench_growth.GrowthCpp.track_cpp_seconds"
 SAVINGS_SOLVE_KEY = "bench_savings.SavingsSolve.time_solve"
 SAVINGS_PEER_KEY = "bench_savings.SavingsOverDiscreteDP.track_peer_over_ours"
+#: Every member's headline case, every variant (``benchmarks/bench_members.py``).
+MEMBERS_KEY = "bench_members.MemberHeadline.time_iterate"
 
 #: Colour families per backend (light to dark within a family) and one marker per
 #: variant: twelve variants no longer share the ten colours of matplotlib's cycle.
@@ -214,6 +216,12 @@ def savings_rows(results):
     return rows
 
 
+def member_rows(results):
+    """``"member: variant"`` rows of every member the results have, whatever their names."""
+    return {member_variant.replace(":", ": ", 1): t
+            for (member_variant,), t in table(results, MEMBERS_KEY).items()}
+
+
 #: Each headline case: title, what a row is, rows of one machine's results, and the row
 #: the others are divided by (None: no ratio column).
 SECTIONS = (
@@ -222,6 +230,8 @@ SECTIONS = (
     ("Growth model (AFV 2015, 17,820 x 5), solve to 2e-6", "method", growth_rows,
      "C++ (cpp/afv.cpp, -O3)"),
     ("Optimal savings (QuantEcon), solve to 1e-8", "method", savings_rows, None),
+    ("Every member's headline case (python -m vfi time MEMBER)", "member: variant",
+     member_rows, None),
 )
 
 

@@ -96,7 +96,7 @@ def _fast_kernel():
     raises the named error or runs the fallback.
     """
     variant = registry.get_variant(PROBLEM, "numba-maxplus")
-    _fast_kernel_cache[:] = [registry.generation(),
+    _fast_kernel_cache[:] = [registry.registration_count(),
                              variant.load(variant.fast_path) if variant.available else None]
     return _fast_kernel_cache[1]
 
@@ -108,7 +108,7 @@ def _fast_call(grid, beta, num_iter, variant, v0, return_policy):
     if (v0 is None and (variant is None or variant == "numba-maxplus")
             and type(grid) is np.ndarray and type(beta) is float and type(num_iter) is int
             and num_iter >= 1 and grid.ndim == 1 and grid.dtype is _FLOAT64):
-        fast = (_fast_kernel_cache[1] if _fast_kernel_cache[0] == registry.generation()
+        fast = (_fast_kernel_cache[1] if _fast_kernel_cache[0] == registry.registration_count()
                 else _fast_kernel())
         if fast is not None:
             value, policy = np.empty(grid.size), np.empty(grid.size, dtype=np.int64)

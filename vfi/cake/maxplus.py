@@ -41,10 +41,11 @@ import math
 
 import numpy as np
 
-from vfi.cake import numba as cnb
+from vfi.cake import grid_rule
+from vfi.cake import numba as cake_numba
 from vfi.cake.problem import validate
 from vfi.compile_cache import njit
-from vfi.family import numba as fnb
+from vfi.family import numba as family_numba
 
 EPS = float(np.finfo(np.float64).eps)
 
@@ -52,7 +53,19 @@ EPS = float(np.finfo(np.float64).eps)
 BANDS, HEAP = 0, 1
 
 #: The number of sequences of the fixed point's merge: more than any merge reaches.
-ALL = np.iinfo(np.int64).max
+EVERY_SEQUENCE = np.iinfo(np.int64).max
+
+
+@njit(inline="always")
+def neumaier_add(s, comp, x):
+    """``s + x`` compensated (Neumaier): ``(sum, compensation)``, ``sum + compensation``
+    the running total; the merge's every prefix sum goes through here."""
+    t = s + x
+    if abs(s) >= abs(x):
+        comp += (s - t) + x
+    else:
+        comp += (x - t) + s
+    return t, comp
 
 
 @njit
@@ -101,32 +114,15 @@ def _grid_rule(grid, rtol):
 def _applies(grid):
     """The utility table's grid rule, as :func:`vfi.cake.numba.iterate_concave` has it:
     uniform to ``UNIFORM_RTOL`` and ``_table_error`` within ``TABLE_RTOL`` of the scale."""
-    uniform, table = _grid_rule(grid, cnb.UNIFORM_RTOL)
-    return uniform and table <= cnb.TABLE_RTOL * max(1.0, np.sqrt(grid[-1] - grid[0]))
-
-
-@njit
-def _max_abs(v):
-    """max |v| with four running maxima (exact, so the same as one; no temporary)."""
-    m0 = m1 = m2 = m3 = 0.0
-    j = 0
-    while j + 3 < v.size:
-        m0 = max(m0, abs(v[j]))
-        m1 = max(m1, abs(v[j + 1]))
-        m2 = max(m2, abs(v[j + 2]))
-        m3 = max(m3, abs(v[j + 3]))
-        j += 4
-    while j < v.size:
-        m0 = max(m0, abs(v[j]))
-        j += 1
-    return max(max(m0, m1), max(m2, m3))
+    uniform, table = _grid_rule(grid, grid_rule.UNIFORM_RTOL)
+    return uniform and table <= grid_rule.TABLE_RTOL * max(1.0, np.sqrt(grid[-1] - grid[0]))
 
 
 @njit
 def _concave(grid, beta, v):
     """v concave up to rounding, with the slack of ``iterate_concave``."""
-    scale = _max_abs(v) + np.sqrt(grid[-1] - grid[0]) / (1.0 - beta)
-    return fnb.is_concave(grid, v, 0.5 * cnb.ROUNDING_SLACK * max(1.0, scale))
+    scale = family_numba.max_abs(v) + np.sqrt(grid[-1] - grid[0]) / (1.0 - beta)
+    return family_numba.is_concave(grid, v, 0.5 * grid_rule.ROUNDING_SLACK * max(1.0, scale))
 
 
 @njit
@@ -153,7 +149,7 @@ def _grow_powers(pw, filled, beta, need):
 # value[i] = start + (the first i merged increments, a compensated sum) and
 # policy[i] = i - (how many of them came from m = 0); ties go to m = 0, the v0 stream last.
 #
-# No truncation. Only finitely many sequences ever matter, even for num_seq = ALL (the
+# No truncation. Only finitely many sequences ever matter, even for num_seq = EVERY_SEQUENCE (the
 # fixed point): the m = 0 sequence alone has n - 1 increments >= min d, and a sequence
 # with beta^m d[0] below that never gets one taken. More precisely, let M be the first m
 # whose first increment beta^m d[0] is not among the first n - 1 merged: every increment
@@ -249,12 +245,7 @@ def _bands(grid, beta, num_seq, v, scale_v, start, value, policy, fwork, iwork):
             else:
                 break
             while xe > x:             # the v0 stream after the others at ties
-                t = s + xe
-                if abs(s) >= abs(xe):
-                    comp += (s - t) + xe
-                else:
-                    comp += (xe - t) + s
-                s = t
+                s, comp = neumaier_add(s, comp, xe)
                 value[i] = s + comp
                 policy[i] = i - taken0
                 i += 1
@@ -262,12 +253,7 @@ def _bands(grid, beta, num_seq, v, scale_v, start, value, policy, fwork, iwork):
                     return True
                 ie += 1
                 xe = scale_v * (v[ie + 1] - v[ie]) if ie < last else -np.inf
-            t = s + x
-            if abs(s) >= abs(x):
-                comp += (s - t) + x
-            else:
-                comp += (x - t) + s
-            s = t
+            s, comp = neumaier_add(s, comp, x)
             value[i] = s + comp
             taken0 += is0
             policy[i] = i - taken0
@@ -284,7 +270,7 @@ def _bands(grid, beta, num_seq, v, scale_v, start, value, policy, fwork, iwork):
 @njit
 def _increments(grid):
     """d[k] = u[k+1] - u[k], u the utility table (exact differences, by Sterbenz)."""
-    u = cnb._utility_table(grid)
+    u = cake_numba._utility_table(grid)
     d = np.empty(grid.size - 1)
     for k in range(d.size):
         d[k] = u[k + 1] - u[k]
@@ -366,12 +352,7 @@ def _heap(grid, beta, num_seq, v, scale_v, start, value, policy):
     for i in range(1, n):
         x = hk[0]
         m = hm[0]
-        t = s + x
-        if abs(s) >= abs(x):
-            comp += (s - t) + x
-        else:
-            comp += (x - t) + s
-        s = t
+        s, comp = neumaier_add(s, comp, x)
         value[i] = s + comp
         if m == 0:
             taken0 += 1
@@ -519,7 +500,7 @@ def iterate_maxplus(grid, beta, v, num_iter):
     value, policy, done = _iterate(grid, beta, v, num_iter, BANDS)
     if done:
         return value, policy
-    return cnb.iterate_concave(grid, beta, v, num_iter)
+    return cake_numba.iterate_concave(grid, beta, v, num_iter)
 
 
 @njit
@@ -533,9 +514,9 @@ def _fixed_point_into(grid, beta, engine, value, policy):
     if not _applies(grid):
         return -1.0
     fwork, iwork = _scratch(n)
-    _merge(grid, beta, ALL, np.empty(0), 0.0, 0.0, value, policy, fwork, iwork, engine)
+    _merge(grid, beta, EVERY_SEQUENCE, np.empty(0), 0.0, 0.0, value, policy, fwork, iwork, engine)
     # every increment is >= 0, so sum |x| is the last value (up to its own rounding)
-    table = _grid_rule(grid, cnb.UNIFORM_RTOL)[1] + EPS * np.sqrt(grid[-1] - grid[0])
+    table = _grid_rule(grid, grid_rule.UNIFORM_RTOL)[1] + EPS * np.sqrt(grid[-1] - grid[0])
     return table / (1.0 - beta) + (8.0 * EPS + 4.0 * n * EPS * EPS) * value[-1]
 
 
@@ -618,7 +599,7 @@ def fixed_point_maxplus(grid, beta):
     value, policy, bound = _fixed_point(problem.grid, problem.beta, BANDS)
     if bound < 0.0:
         raise ValueError(
-            f"grid must be uniform (spacings within UNIFORM_RTOL = {cnb.UNIFORM_RTOL:g} of "
+            f"grid must be uniform (spacings within UNIFORM_RTOL = {grid_rule.UNIFORM_RTOL:g} of "
             f"the mean, the utility table sqrt(x_k - x_0) within TABLE_RTOL = "
-            f"{cnb.TABLE_RTOL:g} of every sqrt(x_i - x_j)) for the max-plus fixed point")
+            f"{grid_rule.TABLE_RTOL:g} of every sqrt(x_i - x_j)) for the max-plus fixed point")
     return value, policy, bound

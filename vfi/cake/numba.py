@@ -6,7 +6,7 @@ import numpy as np
 from vfi.cake.grid_rule import ROUNDING_SLACK, TABLE_RTOL, UNIFORM_RTOL
 from vfi.cake.problem import ONE_STATE, cake_spec
 from vfi.compile_cache import njit
-from vfi.family import numba as fnb
+from vfi.family import numba as family_numba
 from vfi.family.spec import SQRT
 
 
@@ -32,7 +32,7 @@ def _iterate_loops(grid, beta, v, num_iter):
     out, spare = np.empty(n), np.empty(n)
     current = v
     for k in range(num_iter):
-        new_v = fnb.target(out, spare, k)
+        new_v = family_numba.buffer_for_step(out, spare, k)
         for i in range(n):
             x = grid[i]
             best = -np.inf
@@ -45,7 +45,7 @@ def _iterate_loops(grid, beta, v, num_iter):
             new_v[i] = best
             policy[i] = best_j
         current = new_v
-    return fnb.settle(out, spare, num_iter, v), policy
+    return family_numba.result_in_out(out, spare, num_iter, v), policy
 
 
 def iterate_masked(grid, beta, v, num_iter):
@@ -68,7 +68,8 @@ def iterate_loops(grid, beta, v, num_iter):
 # O(n) amortised; cake eating's own specialisation reads tabulated utilities there.
 
 def _family_iterate(grid, beta, v, num_iter, algorithm):
-    value, policy, _ = fnb.iterate(cake_spec(grid, beta), v.reshape(-1, 1), num_iter, algorithm)
+    value, policy, _ = family_numba.iterate(cake_spec(grid, beta), v.reshape(-1, 1), num_iter,
+                                            algorithm)
     return value.reshape(grid.shape), policy.reshape(grid.shape)
 
 
@@ -139,7 +140,7 @@ def _iterate_concave(grid, beta, v, num_iter, rtol):
     utility_scale = np.sqrt(grid[-1] - grid[0])
     scale = np.max(np.abs(v)) + utility_scale / (1.0 - beta)
     # On a uniform grid T maps concave v to concave Tv, so checking v0 is enough.
-    concave = uniform and fnb.is_concave(grid, v, 0.5 * ROUNDING_SLACK * max(1.0, scale))
+    concave = uniform and family_numba.is_concave(grid, v, 0.5 * ROUNDING_SLACK * max(1.0, scale))
     tabulated = concave and _table_error(grid) <= TABLE_RTOL * max(1.0, utility_scale)
     u = _utility_table(grid) if tabulated else np.empty(0)
     out, spare = np.empty(n), np.empty(n)
@@ -147,14 +148,15 @@ def _iterate_concave(grid, beta, v, num_iter, rtol):
     r, w, hat = grid.reshape(n, 1), np.empty((1, n)), np.empty(n)
     current = v
     for k in range(num_iter):
-        new = fnb.target(out, spare, k)
+        new = family_numba.buffer_for_step(out, spare, k)
         if tabulated:
             _step_concave_table(grid, u, beta, current, new, policy)
         else:  # the family's step: the scan where w is concave, else guided or divided
-            fnb.step(grid, r, ONE_STATE, beta, SQRT, 1.0, current.reshape(n, 1), new.reshape(n, 1),
-                     policy.reshape(n, 1), w, hat, fnb.MONOTONE)
+            family_numba.step(grid, r, ONE_STATE, beta, SQRT, 1.0, current.reshape(n, 1),
+                              new.reshape(n, 1), policy.reshape(n, 1), w, hat,
+                              family_numba.MONOTONE)
         current = new
-    return fnb.settle(out, spare, num_iter, v), policy
+    return family_numba.result_in_out(out, spare, num_iter, v), policy
 
 
 
@@ -177,7 +179,7 @@ def is_uniform(grid: np.ndarray, rtol: float = UNIFORM_RTOL) -> bool:
 
 def iterate_monotone(grid, beta, v, num_iter):
     """Divide and conquer over states using the monotone policy: O(n log n) per step, any grid."""
-    return _family_iterate(grid, beta, v, num_iter, fnb.DIVIDE)
+    return _family_iterate(grid, beta, v, num_iter, family_numba.DIVIDE)
 
 
 def iterate_concave(grid, beta, v, num_iter):
@@ -218,5 +220,5 @@ def concave_majorant(v):
     .. math:: \\hat v = \\min \\{ w \\text{ concave} : w \\ge v \\}
     """
     hat = np.empty(v.size)
-    fnb.upper_envelope(np.arange(v.size, dtype=np.float64), v, hat)
+    family_numba.upper_envelope(np.arange(v.size, dtype=np.float64), v, hat)
     return hat

@@ -12,7 +12,7 @@ import numba
 import numpy as np
 
 from vfi.compile_cache import njit
-from vfi.family.numba import divide, first_max, settle, target
+from vfi.family.numba import buffer_for_step, divide, first_max, result_in_out
 from vfi.family.spec import SQRT
 
 
@@ -40,10 +40,10 @@ def _iterate_brute(grid, beta, v, num_iter):
     out, spare = np.empty(n), np.empty(n)
     current = v
     for k in range(num_iter):
-        new_v = target(out, spare, k)
+        new_v = buffer_for_step(out, spare, k)
         _step_brute(grid, beta * current, new_v, policy)
         current = new_v
-    return settle(out, spare, num_iter, v), policy
+    return result_in_out(out, spare, num_iter, v), policy
 
 
 def iterate_brute(grid, beta, v, num_iter):
@@ -134,10 +134,10 @@ def _iterate_monotone(grid, beta, v, num_iter, num_segments):
     out, spare = np.empty(n), np.empty(n)
     current = v
     for k in range(num_iter):
-        new_v = target(out, spare, k)
+        new_v = buffer_for_step(out, spare, k)
         _step_monotone(grid, beta * current, new_v, policy, num_segments)
         current = new_v
-    return settle(out, spare, num_iter, v), policy
+    return result_in_out(out, spare, num_iter, v), policy
 
 
 def iterate_monotone(grid, beta, v, num_iter):

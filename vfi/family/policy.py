@@ -49,10 +49,10 @@ def evaluate(model, policy, v, sweeps, tol=None):
     if tol is None:
         tol = exact_tolerance(1e-12, float(np.max(np.abs(v))))
     try:
-        from vfi.family import numba as fnb
+        from vfi.family import numba as family_numba
     except ImportError:
         return _evaluate_numpy(model, policy, v, sweeps, tol)
-    return fnb.evaluate(model.spec, policy, v, sweeps, tol, MAX_SWEEPS)
+    return family_numba.evaluate(model.spec, policy, v, sweeps, tol, MAX_SWEEPS)
 
 
 def _evaluate_numpy(model, policy, v, sweeps, tol):

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 from vfi import registry
 from vfi.family import register_variants
-
-PROBLEM = "growth"
+from vfi.growth.model import PROBLEM
 
 register_variants(PROBLEM)
 registry.alias(PROBLEM, "jax-vmap", "jax-blocked")  # its name until the family refactor

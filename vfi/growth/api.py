@@ -3,10 +3,8 @@ from __future__ import annotations
 
 from vfi import registry
 from vfi.family.api import PREFERENCE, FamilyMember
-from vfi.growth.model import AFV_N, StochasticGrowth, afv2015
+from vfi.growth.model import AFV_N, PROBLEM, StochasticGrowth, afv2015
 from vfi.validation import as_count, as_positive
-
-PROBLEM = "growth"
 
 #: Variants tried, in order, when none is named: the family's.
 SOLVE_PREFERENCE = PREFERENCE

@@ -32,7 +32,10 @@ import numpy as np
 from vfi.family.spec import LOG, FamilySpec, GridModel, as_positive_levels, as_transition, read_only
 from vfi.validation import as_grid, as_unit_interval, plain
 
-__all__ = ["StochasticGrowth", "afv2015", "closed_form", "AFV_Z", "AFV_PAPER_P", "AFV_N",
+#: The member's registry key (its variants' ``problem``).
+PROBLEM = "growth"
+
+__all__ = ["PROBLEM", "StochasticGrowth", "afv2015", "closed_form", "AFV_Z", "AFV_PAPER_P", "AFV_N",
            "afv_grid", "afv_transition"]
 
 #: The paper's productivity levels and transition matrix (Tauchen, 5 states), as printed.
