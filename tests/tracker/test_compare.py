@@ -588,3 +588,18 @@ def test_the_readers_of_the_records_exit_1_on_the_same_verdicts():
         latest_compare.REGRESSIONS)
     assert drill.expected_status([{"verdict": "more-instructions", "ratio": 1.01,
                                    "threshold": 1.005}]) == 1
+
+
+def test_with_two_process_pairs_a_flag_is_confirmed_in_three_fresh_ones():
+    """Three units are the fewest that decide: a plan of 2 process pairs flags at its
+    next look (3), and confirms in 3 fresh process pairs, not 2 (which never could)."""
+    fake = FakeSampler(steady(1.5))
+    calls = []
+
+    def measure(cases, processes, pairs, rng):
+        calls.append((processes, pairs))
+        return fake.measure(cases, processes, pairs, rng)
+    [outcome] = compare.decide_cases([CASE], measure, compare.Plan(processes=2, pairs=10),
+                                     seed=0)
+    assert calls == [(2, 10), (1, 5), (3, 15)]
+    assert outcome.verdict == "regressed" and outcome.looks == 2

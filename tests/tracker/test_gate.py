@@ -1,7 +1,8 @@
 """The gate a pull request can trust, through ``make compare`` on a small asv project.
 
 The test writes a project that knows nothing of vfi (a pure-Python package, six
-benchmarks, its own ``asv.conf.json`` with a ``//`` comment) into a temporary git
+timings and an instruction count (a ``track_`` of ``unit = "instructions"``, up 10 % on
+the head that raises), its own ``asv.conf.json`` with a ``//`` comment) into a temporary git
 repository and runs this repository's ``make compare`` on it (``COMPARE_ARGS`` points it
 at that configuration) as a CI would, against heads that break one point in each way a
 benchmark breaks:
@@ -65,6 +66,13 @@ def time_always():
     gatepkg.always()
 
 
+def track_count():
+    return gatepkg.count()
+
+
+track_count.unit = "instructions"
+
+
 class Steady:
     def time_a(self):
         gatepkg.steady_a()
@@ -88,10 +96,12 @@ CONFIG = """{
 HEALTHY_POINTS = ("Steady.time_a", "Steady.time_b", "Steady.time_c")
 
 
-def package(broken=QUICK, old_bug=OLD_BUG, steady_a=STEADY) -> str:
-    """The package's source: each function's body as given."""
+def package(broken=QUICK, old_bug=OLD_BUG, steady_a=STEADY, count=1000) -> str:
+    """The package's source: each function's body as given (``count``: what the
+    instruction-count benchmark reports)."""
     bodies = {"broken": broken, "old_bug": old_bug, "always": RAISES.format(what="never"),
-              "steady_a": steady_a, "steady_b": STEADY, "steady_c": STEADY}
+              "steady_a": steady_a, "steady_b": STEADY, "steady_c": STEADY,
+              "count": f"    return {count}\n"}
     return "\n\n".join(f"def {name}():\n{body}" for name, body in bodies.items())
 
 
@@ -120,7 +130,7 @@ def project(tmp_path_factory):
     git(repo, "init", "-q", "-b", "main")
     commits = {"base": commit(repo, package(), "base")}
     heads = {"raises": package(broken=RAISES.format(what="head broke it"),
-                               old_bug=QUICK),
+                               old_bug=QUICK, count=1100),
              "hangs": package(broken=HANGS), "aborts": package(broken=ABORTS),
              "slower": package(steady_a=HEALTHY.format(n=9000))}
     for name, source in heads.items():
@@ -171,6 +181,9 @@ def test_a_point_raising_on_the_head_is_a_regression(project, tmp_path):
     assert "ValueError: head broke it" in records["time_broken"]["error"]
     assert records["time_always"]["verdict"] == "failed-on-both"
     assert records["time_old_bug"]["verdict"] == "fixed"
+    # an instruction count 10 % up, counted once per side beside the timings
+    assert records["track_count"]["verdict"] == "more-instructions"
+    assert records["track_count"]["instructions"] == 1.1
     assert "failed on base: ValueError: old bug" in records["time_old_bug"]["error"]
     assert_measured(records)
     table = found["output"][found["output"].index("benchmark "):]
@@ -203,6 +216,7 @@ def test_inconclusive_past_the_margin_exits_3_and_make_1(project, tmp_path):
     found = make_compare(repo, commits["base"], commits["slower"], tmp_path, "--pairs",
                          pairs, "--processes", "1")
     assert (found["make"], found["status"]) == (1, 3), found["output"][-3000:]
+    assert found["records"]["track_count"]["verdict"] == "same-instructions"
     slowed = found["records"]["Steady.time_a"]
     assert slowed["verdict"] == "inconclusive" and slowed["ratio"] > slowed["threshold"]
     assert "exit status 3 (could be a regression, not proven)" in found["output"]

@@ -44,6 +44,14 @@ within the margin [1/1.10, 1.10]. A ``timeraw_`` point (each sample its own proc
 pools its samples as independent units (Yuen's trimmed t), every look adding
 ``max(6, pairs / processes)`` of them.
 
+A ``track_`` benchmark of ``unit = "instructions"`` (an instruction count, as
+``vfi_bench.asvkit.callgrind`` counts them) is called once per side in one process pair
+(:func:`count_pairs`, the worker's ``track`` request) and decided by its head/base ratio
+(:func:`judge_counts`): ``more-instructions`` past its limit (0.5 %, or the A/A spread
+``calibrate`` stored, :func:`.stats.instruction_limit`) exits 1 like a regression; the
+ratio is also shown beside each timing with the same parameters
+(:func:`beside_timings`).
+
 A point that gives no timing on a side is decided by asv's policy, without the cascade:
 it raised, crashed or ran past its ``timeout`` (the benchmark's own attribute, else the
 configuration's ``default_benchmark_timeout``) on the head only: ``failed-on-head``, a
@@ -631,8 +639,8 @@ def judge(cases: Sequence[Case], x: dict, failed: dict, plan: Plan,
             level = rule.stage_alpha
         else:
             level = plan_looks.levels(rule.stage_alpha)[min(look, plan_looks.count - 1)]
-        decision = st.decide_units(units, level, plan_looks.first, rule.stage_alpha, floor,
-                                   rule, st.trim_of(c.isolated))
+        decision = st.decide_units(units, level, plan_looks.confirm, rule.stage_alpha,
+                                   floor, rule, st.trim_of(c.isolated))
         verdict = failure_verdict(errors) if errors else decision.verdict
         note = describe_failure(errors) if errors else ""
         outcomes.append(Outcome(c, decision, verdict, rule.margin, note=note, failure=errors,
@@ -1159,7 +1167,7 @@ class Plan:
     pairs per case (``pairs`` counts them all); up to ``extra`` more looks, one more
     process pair each, for the cases still inconclusive with an mde above
     ``target_mde``; the confirmation of a flagged case in ``processes`` fresh process
-    pairs (:func:`.stats.looks_of`). A ``timeraw_`` case takes
+    pairs, at least 3 (:func:`.stats.looks_of`). A ``timeraw_`` case takes
     ``max(MIN_PAIRS, ceil(pairs / processes))`` sample pairs per look, pooled.
     ``floors`` by label (calibrated), else ``floor``; ``margin`` and ``alpha`` make
     the :class:`.stats.Rule`.
@@ -1179,6 +1187,12 @@ class Plan:
 
     def looks_of(self, case: Case) -> st.Looks:
         return st.looks_of(self.processes, self.per_process, self.extra, case.isolated)
+
+    @property
+    def confirm_processes(self) -> int:
+        """Fresh process pairs of the confirmation: ``processes``, at least
+        :data:`.stats.MIN_UNITS` (:attr:`.stats.Looks.confirm`)."""
+        return max(self.processes, st.MIN_UNITS)
 
     def floor_of(self, case: Case) -> float:
         return float(self.floors.get(case.label, self.floor))
@@ -1221,7 +1235,8 @@ def decide_cases(cases: Sequence[Case], measure_with: Measure, plan: Plan,
     flagged = [c for c, o in outcomes.items() if o.verdict in st.FLAGGED]
     if flagged:
         say(f"Re-measuring {len(flagged)} flagged point(s) in fresh processes")
-        x2, failed2 = measure_with(flagged, plan.processes, plan.pairs, rng)
+        fresh = plan.confirm_processes
+        x2, failed2 = measure_with(flagged, fresh, fresh * plan.per_process, rng)
         for case, second in zip(flagged, judge(flagged, x2, failed2, plan, rule,
                                                confirming=True), strict=True):
             outcomes[case] = remeasured(outcomes[case], second)

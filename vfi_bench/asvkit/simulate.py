@@ -91,7 +91,7 @@ class Procedure:
 
     @property
     def confirm_units(self) -> int:
-        return self.looks.first
+        return self.looks.confirm
 
     @property
     def trim(self) -> float:

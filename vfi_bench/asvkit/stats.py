@@ -262,6 +262,12 @@ class Looks:
         return self.first + look * self.step
 
     @property
+    def confirm(self) -> int:
+        """Units of the confirmation: as many as the first look, and at least
+        :data:`MIN_UNITS` (with fewer, nothing could be confirmed)."""
+        return max(self.first, MIN_UNITS)
+
+    @property
     def fractions(self) -> tuple[float, ...]:
         last = self.units(self.count - 1)
         return tuple(self.units(k) / last for k in range(self.count))
@@ -390,7 +396,8 @@ def looks_of(processes: int = PROCESSES, pairs: int = PAIRS_PER_PROCESS,
     ``pairs`` sample pairs, with up to ``extra`` more looks: one more process pair each;
     for a ``timeraw_`` point (``isolated``: every sample its own process, every sample
     pair a unit), ``max(MIN_PAIRS, pairs)`` more sample pairs each, pooled with the
-    earlier ones (not a new group). The confirmation takes ``first`` fresh units.
+    earlier ones (not a new group). The confirmation takes :attr:`Looks.confirm` fresh
+    units.
 
     Examples
     --------
