@@ -12,9 +12,11 @@
 # * The snapshot: `git archive` of HEAD (REV) into $WORK/tree; cosmic-ray mutates that copy
 #   in place, never this checkout. $WORK/pristine keeps the unmutated modules.
 # * No compiling: mutants run with NUMBA_DISABLE_JIT=1, so the njit kernels run as their
-#   Python source and a mutant costs no compile. The survivors only are run again compiled
+#   Python source and a mutant costs no compile. The survivors only (of the confirm step
+#   too), and of them only those inside an njit function, are run again compiled
 #   (tools/mutation_report.py compiled, COMPILED=0 to skip): a mutant the compiled run kills
 #   is a difference between the kernels and their source that the Python run cannot see.
+#   A compiled re-run costs the compile of every kernel its tests call (minutes here).
 # * The tests of each mutant from coverage, not by hand: one coverage pass of the test pool
 #   (tools/mutation_plugin.py records each test's node id as its coverage context, its
 #   duration and outcome, and stops a test past TEST_LIMIT seconds); a mutant runs the tests
@@ -28,6 +30,7 @@
 #   test (tests/test_prop_*.py) of CONFIRM_REV (default the checkout's HEAD when the step
 #   starts), whatever the coverage selection gave them: property tests written for the
 #   survivors of a run kill them without a new coverage pass (the report names the commit).
+#   A property test that fails on the unmutated snapshot is left out (and named).
 # The test pool: the library's tests (tests/test_*.py) for vfi/, and the tracker's test
 # files that import the module for vfi_bench/, less the tests KEYWORDS deselects (default
 # the JAX variants: XLA compiles cost minutes under coverage and JAX code runs none of
@@ -159,14 +162,6 @@ TOML
   log "$module: exec"
   (cd "$TREE" && "$BIN/cosmic-ray" exec "$WORK/$slug.toml" "$session")
   exec_seconds=$((SECONDS - start))
-  if [[ $COMPILED == 1 ]]; then
-    rm -rf "$WORK/jit" && cp -r "$WORK/pristine" "$WORK/jit"
-    log "$module: compiled re-run of the survivors"
-    (cd "$WORK/jit" && VFI_CACHE_DIR="$WORK/jit/.cache" PYTHONPATH="$WORK/jit:$ROOT/tools" \
-      nice -n "$NICE" "$PY" "$ROOT/tools/mutation_report.py" compiled "$session" \
-      --tree "$WORK/jit" --pristine "$WORK/pristine" --selection "$WORK/$slug.selection.json" \
-      --timeout "$COMPILED_TIMEOUT" --out "$WORK/$slug.compiled.json")
-  fi
   if [[ $CONFIRM == 1 ]]; then
     rev=$(git -C "$ROOT" rev-parse --short "${CONFIRM_REV:-HEAD}")
     rm -rf "$WORK/confirm" && cp -r "$WORK/pristine" "$WORK/confirm"
@@ -190,6 +185,15 @@ TOML
         --rev "$rev" --timeout "$TIMEOUT" --out "$WORK/$slug.confirmed.json") \
         || log "$module: the confirm step stopped (see above); its survivors stay"
     fi
+  fi
+  if [[ $COMPILED == 1 ]]; then
+    rm -rf "$WORK/jit" && cp -r "$WORK/pristine" "$WORK/jit"
+    log "$module: compiled re-run of the survivors"
+    (cd "$WORK/jit" && VFI_CACHE_DIR="$WORK/jit/.cache" PYTHONPATH="$WORK/jit:$ROOT/tools" \
+      nice -n "$NICE" "$PY" "$ROOT/tools/mutation_report.py" compiled "$session" \
+      --tree "$WORK/jit" --pristine "$WORK/pristine" --selection "$WORK/$slug.selection.json" \
+      --timeout "$COMPILED_TIMEOUT" --out "$WORK/$slug.compiled.json" \
+      --confirmed "$WORK/$slug.confirmed.json")
   fi
   seconds=$((SECONDS - start))
   "$PY" "$ROOT/tools/mutation_report.py" report "$session" --module "$module" --tree "$TREE" \

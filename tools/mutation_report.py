@@ -8,7 +8,9 @@
         [--compiled compiled.json] --seconds T --equivalent tools/mutation-equivalent.json \\
         --json tools/mutation-report.json --md tools/mutation-report.md [--note TEXT]
 
-``compiled``: every survivor of the uncompiled run that some test executes is applied to
+``compiled``: every survivor of the uncompiled run (and of the confirm step, when
+``--confirmed`` is given) that some test executes and that lies in a function Numba
+compiles (``@njit``; the rest is Python either way) is applied to
 the tree (a copy of the snapshot, not the checkout) and its tests run again with Numba
 compiling (``mutation_runner.py --jit``); the file is restored from the pristine copy after.
 A survivor the compiled run kills is a difference between the compiled kernels and their
@@ -29,6 +31,7 @@ reason): it cannot change what any caller observes.
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import shutil
@@ -58,16 +61,41 @@ def untested(result) -> bool:
     return "no test executes this line" in (result.output or "")
 
 
+def compiled_spans(source: str) -> list[tuple[int, int]]:
+    """(first, last) lines of the functions Numba compiles (decorated njit, jit, ...)."""
+    spans = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef):
+            for d in node.decorator_list:
+                target = d.func if isinstance(d, ast.Call) else d
+                name = target.attr if isinstance(target, ast.Attribute) else getattr(
+                    target, "id", "")
+                if name in ("njit", "jit", "vectorize", "guvectorize", "generated_jit"):
+                    spans.append((node.lineno, node.end_lineno))
+    return spans
+
+
 def compiled(args) -> int:
     tree, pristine = Path(args.tree), Path(args.pristine)
     done = json.loads(Path(args.out).read_text()) if Path(args.out).exists() else {}
+    confirmed = (json.loads(Path(args.confirmed).read_text())
+                 if args.confirmed and Path(args.confirmed).exists() else {})
+    spans_of = {}
     for item, result in list(outcomes(args.session)):
         if result.test_outcome != TestOutcome.SURVIVED or untested(result):
             continue
-        if item.job_id in done:
+        if item.job_id in done or confirmed.get(item.job_id, {}).get("status", 0) != 0:
             continue
         mutation = item.mutations[0]
         module = str(mutation.module_path)
+        if module not in spans_of:
+            spans_of[module] = compiled_spans((pristine / module).read_text())
+        row = mutation.start_pos[0]
+        if not any(lo <= row <= hi for lo, hi in spans_of[module]):
+            # Python code: it runs the same whether the kernels it calls are compiled
+            done[item.job_id] = {"status": 0, "skipped": "not in a compiled function"}
+            Path(args.out).write_text(json.dumps(done, indent=1))
+            continue
         operator = get_operator(mutation.operator_name)(**(mutation.operator_args or {}))
         apply_mutation(tree / module, operator, mutation.occurrence)
         start = time.perf_counter()
@@ -91,28 +119,39 @@ def compiled(args) -> int:
     return 0
 
 
-def _pytest(tree: Path, tests, timeout: float):
+def _pytest(tree: Path, tests, timeout: float, first_failure: bool = True):
     env = dict(os.environ, NUMBA_DISABLE_JIT="1",
                PYTHONPATH=os.pathsep.join([str(tree), str(HERE)]),
                VFI_CACHE_DIR=str(tree / ".cache"))
     env.setdefault("HYPOTHESIS_PROFILE", "mutation")
-    command = [sys.executable, "-m", "pytest", "-x", "-q", "--tb=line", "--no-header", "-p",
-               "no:cacheprovider", "-p", "mutation_plugin", *tests]
+    command = [sys.executable, "-m", "pytest", *(["-x"] if first_failure else []), "-q",
+               "-rf", "--tb=line", "--no-header", "-p", "no:cacheprovider", "-p",
+               "mutation_plugin", *tests]
     try:
         proc = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True,
                               timeout=timeout)
     except subprocess.TimeoutExpired:
         return "timeout", ""
-    return proc.returncode, proc.stdout[-2000:]
+    return proc.returncode, proc.stdout
+
+
+def _failed(output: str) -> list[str]:
+    return [line.split(" ")[1] for line in output.splitlines() if line.startswith("FAILED ")]
 
 
 def confirm(args) -> int:
     tree, pristine = Path(args.tree), Path(args.pristine)
     tests = [str(Path(t)) for t in args.tests]
-    status, output = _pytest(tree, tests, args.timeout)
-    if status != 0:
-        print(f"confirm: the tests fail on the unmutated snapshot ({status}):\n{output}")
+    # a test that fails on the unmutated snapshot would "kill" every mutant: left out
+    status, output = _pytest(tree, tests, args.timeout, first_failure=False)
+    broken = _failed(output)
+    if status not in (0, 1) or (status == 1 and not broken):
+        print(f"confirm: the tests do not run on the unmutated snapshot ({status}):\n"
+              f"{output[-2000:]}")
         return 1
+    for node in broken:
+        print(f"confirm: left out, fails on the unmutated snapshot: {node}")
+    tests = [*tests, *(f"--deselect={node}" for node in broken)]
     done = json.loads(Path(args.out).read_text()) if Path(args.out).exists() else {}
     for item, result in list(outcomes(args.session)):
         if result.test_outcome != TestOutcome.SURVIVED or item.job_id in done:
@@ -126,10 +165,10 @@ def confirm(args) -> int:
             status, output = _pytest(tree, tests, args.timeout)
         finally:
             shutil.copyfile(pristine / module, tree / module)
-        failed = [line.split(" ")[1] for line in output.splitlines()
-                  if line.startswith("FAILED ")]
-        done[item.job_id] = {"status": status, "rev": args.rev, "tests": tests,
-                             "failed": failed[:3],
+        failed = _failed(output)
+        done[item.job_id] = {"status": status, "rev": args.rev,
+                             "tests": [t for t in tests if not t.startswith("--")],
+                             "left_out": broken, "failed": failed[:3],
                              "seconds": round(time.perf_counter() - start, 1)}
         print(f"confirm: {module}:{mutation.start_pos[0]} {mutation.operator_name} -> "
               f"{'survived' if status == 0 else 'killed'} ({status}) {' '.join(failed[:1])}",
@@ -220,7 +259,9 @@ def report(args) -> int:
             if untested(result):
                 counts["untested"] += 1
                 entry["untested"] = True
-            entry["compiled"] = ("not run" if jit is None else "survived")
+            entry["compiled"] = ("not run" if jit is None else
+                                 "not needed (Python code)" if "skipped" in jit else
+                                 "survived")
         survivors.append(entry)
     killed = (counts["killed"] + counts["killed_timeout"] + counts["killed_compiled"]
               + counts["killed_confirmed"])
@@ -312,6 +353,7 @@ def main(argv: list[str]) -> int:
     c.add_argument("--selection", required=True)
     c.add_argument("--timeout", type=float, default=900)
     c.add_argument("--out", required=True)
+    c.add_argument("--confirmed", help="the confirm step's results: its kills are not rerun")
     k = sub.add_parser("confirm")
     k.add_argument("session")
     k.add_argument("--tree", required=True)
@@ -328,7 +370,8 @@ def main(argv: list[str]) -> int:
     r.add_argument("--compiled")
     r.add_argument("--seconds", type=float, default=0)
     r.add_argument("--confirmed")
-    r.add_argument("--command", dest="command_line", default="", help="the command line, for the report")
+    r.add_argument("--command", dest="command_line", default="",
+                   help="the command line, for the report")
     r.add_argument("--coverage-id", default="", help="the coverage pass (its folder name)")
     r.add_argument("--coverage-seconds", type=float, default=0)
     r.add_argument("--equivalent")
