@@ -339,7 +339,7 @@ def markdown(data) -> str:
                 source = s["source"].replace("|", "\\|")
                 mutant = s.get("mutant", "").replace("|", "\\|")
                 out.append(f"| {s['line']} | {s['operator'].replace('core/', '')} | "
-                           f"`{source}` | `{mutant}` | {status} |")
+                           f"`{source}` | `{mutant}` | {status.replace('|', chr(92) + '|')} |")
     return "\n".join(out) + "\n"
 
 
