@@ -65,7 +65,7 @@ REGISTRY_FILE = "vfi/cake/__init__.py"
 NOTEBOOK = "bench_cake.NotebookCase.time_iterate"
 DEFAULT_BENCH = r"^bench_cake\.NotebookCase\.time_iterate"
 DEFAULT_OUT = REPO / ".asv" / "regression-drill.json"
-DEFAULT_PAIRS = 18  # compare's default
+DEFAULT_PAIRS = 25  # compare's default (5 process pairs of 5)
 FLAGS = ("regressed", "improved")
 #: Targets per 20 runs of each kind: false alarms at most, detections at least.
 MAX_FALSE_ALARMS_PER_20 = 1

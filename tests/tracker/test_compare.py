@@ -603,3 +603,9 @@ def test_with_two_process_pairs_a_flag_is_confirmed_in_three_fresh_ones():
                                      seed=0)
     assert calls == [(2, 10), (1, 5), (3, 15)]
     assert outcome.verdict == "regressed" and outcome.looks == 2
+
+
+def test_the_drill_runs_compare_with_its_default_pairs():
+    from vfi_bench import drill
+
+    assert drill.DEFAULT_PAIRS == compare.DEFAULT_PAIRS == 25
