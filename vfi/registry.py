@@ -23,7 +23,7 @@ from vfi.validation import did_you_mean, plain
 __all__ = ["Variant", "VariantUnavailable", "register", "lookup", "variants",
            "unavailable_variants", "get_variant", "problems", "alias", "declare_problem",
            "kernel_protocol", "signature_matches", "CakeKernel", "FamilyKernel",
-           "registration_count", "register_member", "members", "member"]
+           "registration_count", "on_register", "register_member", "members", "member"]
 
 
 class CakeKernel(Protocol):
@@ -164,7 +164,18 @@ def register(problem: str, name: str, target: str, *, requires: tuple[str, ...] 
                          f"got {cost!r} for variant {name!r}")
     variant = Variant(problem, name, target, tuple(requires), description, fast_path, cost)
     _REGISTRY[problem, name] = variant
+    for listener in _LISTENERS:
+        listener(variant)
     return variant
+
+
+_LISTENERS: list[Callable] = []
+
+
+def on_register(listener: Callable) -> None:
+    """Call ``listener(variant)`` after every later :func:`register`: how a cache of what
+    is registered (the cake member's fast path) knows to look again, at no cost per call."""
+    _LISTENERS.append(listener)
 
 
 def registration_count() -> int:

@@ -80,8 +80,11 @@ SOLVE_METHODS = (*solvers.METHODS, "exact", "auto")
 
 _FLOAT64 = np.dtype(np.float64)
 
-#: (registry's registration count, kernel): the fast path's kernel as last resolved.
-_fast_kernel_cache = [-1, None]
+#: The fast path's kernel as last resolved (None: not available here), or _UNRESOLVED
+#: until resolved and again after any variant is registered.
+_UNRESOLVED = object()
+_fast_kernel_cache = [_UNRESOLVED]
+registry.on_register(lambda variant: _fast_kernel_cache.__setitem__(0, _UNRESOLVED))
 
 
 def _fast_kernel():
@@ -96,9 +99,8 @@ def _fast_kernel():
     raises the named error or runs the fallback.
     """
     variant = registry.get_variant(PROBLEM, "numba-maxplus")
-    _fast_kernel_cache[:] = [registry.registration_count(),
-                             variant.load(variant.fast_path) if variant.available else None]
-    return _fast_kernel_cache[1]
+    _fast_kernel_cache[0] = variant.load(variant.fast_path) if variant.available else None
+    return _fast_kernel_cache[0]
 
 
 def _fast_call(grid, beta, num_iter, variant, v0, return_policy):
@@ -108,8 +110,9 @@ def _fast_call(grid, beta, num_iter, variant, v0, return_policy):
     if (v0 is None and (variant is None or variant == "numba-maxplus")
             and type(grid) is np.ndarray and type(beta) is float and type(num_iter) is int
             and num_iter >= 1 and grid.ndim == 1 and grid.dtype is _FLOAT64):
-        fast = (_fast_kernel_cache[1] if _fast_kernel_cache[0] == registry.registration_count()
-                else _fast_kernel())
+        fast = _fast_kernel_cache[0]
+        if fast is _UNRESOLVED:
+            fast = _fast_kernel()
         if fast is not None:
             value, policy = np.empty(grid.size), np.empty(grid.size, dtype=np.int64)
             if fast(grid, beta, num_iter, value, policy):
