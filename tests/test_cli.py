@@ -201,10 +201,20 @@ def test_time_times_every_available_variant_against_the_reference(row, capsys):
     table = json.loads(capsys.readouterr().out)
     assert table["member"] == row.name and table["reference"] == member.reference
     assert sorted(r["variant"] for r in table["variants"]) == sorted(member.variants())
-    assert min(r["ratio"] for r in table["variants"]) == 1.0
-    for r in table["variants"]:
+    timed = [r for r in table["variants"] if r["median_s"] is not None]
+    assert len(timed) == len(table["variants"]), "a small case skips nothing"
+    assert min(r["ratio"] for r in timed) == 1.0
+    for r in timed:
         assert r["agreement"] <= 1e-10, r
         assert r["median_s"] > 0 and r["repeats"] >= 1
+
+
+def test_time_skips_a_call_over_max_call_and_says_why(capsys):
+    assert cli.main(["time", "cake", "--n", "400", "--steps", "2", "--repeat", "1",
+                     "--variant", "python-loops", "--variant", "numpy-masked",
+                     "--max-call", "1e-9"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("skipped: about") == 2 and "over --max-call 1e-09" in out
 
 
 def test_time_prints_a_table(capsys):

@@ -234,6 +234,21 @@ def _progress(items):
     return plain_bar()
 
 
+def estimated_call(member, model, variant, steps):
+    """Seconds one timed call would take, from one step on a grid a tenth as fine (at
+    least 20 points, compilation excluded) scaled by the variant's declared cost class."""
+    n = model.grid.size
+    probe_n = min(n, max(20, n // 10))
+    probe = model if probe_n == n else model.with_grid(
+        np.linspace(model.grid[0], model.grid[-1], probe_n))
+    member.iterate(probe, 1, variant=variant)  # compile
+    _, seconds = _timed(lambda: member.iterate(probe, 1, variant=variant))
+    growth = n / probe_n
+    cost = registry.get_variant(member.name, variant).cost
+    factor = growth ** 2 if cost == registry.BRUTE_FORCE else growth * max(1.0, np.log2(growth))
+    return seconds * factor * steps
+
+
 def time_variant(member, model, variant, steps, repeat, budget):
     """``(first, times, value)``: the first call (compilation included), then up to
     ``repeat`` samples of warm calls, fewer when they would take more than ``budget``
@@ -275,16 +290,22 @@ def run_time(args, parser, member):
     ref_value = member.iterate(model, steps, variant=reference)
     scale = max(1.0, float(np.max(np.abs(ref_value))))
     for name in _progress(names):
+        estimate = estimated_call(member, model, name, steps)
+        if estimate > args.max_call:
+            rows.append({"variant": name, "median_s": None, "skipped": (
+                f"about {estimate:.3g} s a call, over --max-call {args.max_call:g}")})
+            continue
         first, times, value = time_variant(member, model, name, steps, args.repeat, args.budget)
         median = statistics.median(times)
         rows.append({"variant": name, "median_s": median, "first_s": first,
                      "spread": (max(times) - min(times)) / median if median > 0 else 0.0,
                      "repeats": len(times),
                      "agreement": float(np.max(np.abs(value - ref_value))) / scale})
-    fastest = min(row["median_s"] for row in rows) if rows else 1.0
-    for row in rows:
+    timed = [row for row in rows if row["median_s"] is not None]
+    fastest = min(row["median_s"] for row in timed) if timed else 1.0
+    for row in timed:
         row["ratio"] = row["median_s"] / fastest
-    rows.sort(key=lambda row: row["median_s"])
+    rows.sort(key=lambda row: (row["median_s"] is None, row["median_s"] or 0.0))
     case = {"member": member.name, "shape": list(model.shape), "steps": steps,
             "reference": reference}
     if args.json:
@@ -296,6 +317,9 @@ def run_time(args, parser, member):
     print(f"{'variant':<{width}}  {'median':>10}  {'spread':>7}  {'ratio':>8}  "
           f"{'runs':>4}  {'first call':>10}  {'agreement':>9}")
     for row in rows:
+        if row["median_s"] is None:
+            print(f"{row['variant']:<{width}}  skipped: {row['skipped']}")
+            continue
         print(f"{row['variant']:<{width}}  {row['median_s']:>9.4g}s  {row['spread']:>6.1%}  "
               f"{row['ratio']:>7.1f}x  {row['repeats']:>4}  {row['first_s']:>9.4g}s  "
               f"{row['agreement']:>9.1e}")
@@ -316,6 +340,8 @@ def add_time(subparsers):
         sub.add_argument("--repeat", type=int, default=5, help="warm calls per variant")
         sub.add_argument("--budget", type=float, default=2.0,
                          help="seconds of warm calls per variant, at least one call")
+        sub.add_argument("--max-call", type=float, default=10.0,
+                         help="skip a variant whose call would take longer (estimated)")
         sub.add_argument("--variant", action="append", help="only this variant (repeatable)")
         sub.add_argument("--json", action="store_true", help="the table as JSON, for machines")
         sub.set_defaults(handler=lambda args, sub=sub, member=member:
