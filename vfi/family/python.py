@@ -5,17 +5,11 @@ import math
 
 import numpy as np
 
-from vfi.family.spec import LOG, SQRT, feasible
+from vfi.family.spec import feasible, utility_with
 
-
-def _utility(c, kind, param):
-    """:func:`vfi.family.spec.utility` with ``math`` on Python floats (NumPy's scalar
-    functions cost about 20 times more per call)."""
-    if kind == SQRT:
-        return math.sqrt(c)
-    if kind == LOG:
-        return param * math.log(c)
-    return -1.0 / c if param == 2.0 else c ** (1.0 - param) / (1.0 - param)
+#: :func:`vfi.family.spec.utility` on ``math``'s functions (NumPy's scalar functions cost
+#: about 20 times more per call on Python floats).
+_utility = utility_with(math.sqrt, math.log)
 
 
 def _expect(P, beta, values):
