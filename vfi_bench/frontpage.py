@@ -515,6 +515,7 @@ def compare_rows(comparison) -> list[list[str]]:
 STYLE = """body { font-family: sans-serif; margin: 2em; } table { border-collapse: collapse; }
 td, th { border: 1px solid #ccc; padding: 0.2em 0.6em; white-space: nowrap; }
 td + td { text-align: right; }
+td:last-child { white-space: normal; overflow-wrap: anywhere; }  /* OS names, errors */
 img { max-width: 100%; } .status { font-size: 110%; background: #f4f4f4; padding: 0.5em; }"""
 
 
