@@ -816,8 +816,10 @@ def _fmt(v) -> str:
 
 
 def format_table(records: Sequence[dict], notes: Sequence[str] = ()) -> str:
-    """The comparison as a text table: one row per record (and its note, if any)."""
-    rows = [("benchmark", "params", "ratio", "95% interval", "mde", "verdict", "")]
+    """The comparison as a text table: one row per record (and its note, if any).
+    ``bounds`` are the one-sided bounds at the level of the look that decided (each at
+    most sqrt(alpha / 2K)): an interval of confidence at least 1 - 2 sqrt(alpha / 2K)."""
+    rows = [("benchmark", "params", "ratio", "bounds", "mde", "verdict", "")]
     for rec, note in itertools.zip_longest(records, notes, fillvalue=""):
         interval = f"{_fmt(rec['low'])}-{_fmt(rec['high'])}"
         rows.append((rec["benchmark"], rec["params"] or "-", _fmt(rec["ratio"]), interval,
