@@ -47,7 +47,7 @@ from jax import lax
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from vfi.compile_cache import configure_jax
-from vfi.family.spec import LOG, SQRT
+from vfi.family.spec import SQRT, utility_with
 
 configure_jax()
 
@@ -55,13 +55,8 @@ configure_jax()
 BATCH_ELEMENTS = 1 << 21
 
 
-def _utility(c, kind, param):
-    """:func:`vfi.family.spec.utility` in jnp (``kind`` is static)."""
-    if kind == SQRT:
-        return jnp.sqrt(c)
-    if kind == LOG:
-        return param * jnp.log(c)
-    return jnp.where(param == 2.0, -1.0 / c, c ** (1.0 - param) / (1.0 - param))
+#: :func:`vfi.family.spec.utility` in jnp (``kind`` is static, ``param`` traced).
+_utility = utility_with(jnp.sqrt, jnp.log, jnp.where)
 
 
 def _best_choice(k, r, w, kind, param):

@@ -53,17 +53,20 @@ class FamilySpec(NamedTuple):
     param: float
 
 
-def utility_with(sqrt, log):
+def utility_with(sqrt, log, where=None):
     """u(c) of every kind, written once on the given square root and logarithm: NumPy's
-    (:func:`utility`, which the Numba kernels compile) or :mod:`math`'s (the pure-Python
-    kernel's, about 20 times cheaper per call on floats). The JAX kernel's is this with
-    ``jnp.where`` for the gamma = 2 branch, since its ``param`` is traced."""
+    (:func:`utility`, which the Numba kernels compile), :mod:`math`'s (the pure-Python
+    kernel's, about 20 times cheaper per call on floats) or ``jax.numpy``'s with
+    ``where=jnp.where`` (the JAX kernel's ``param`` is traced, so the gamma = 2 branch is
+    chosen by ``where``, not ``if``)."""
 
     def utility(c, kind, param):
         if kind == SQRT:
             return sqrt(c)
         if kind == LOG:
             return param * log(c)
+        if where is not None:
+            return where(param == 2.0, -1.0 / c, c ** (1.0 - param) / (1.0 - param))
         if param == 2.0:
             return -1.0 / c
         return c ** (1.0 - param) / (1.0 - param)
