@@ -503,7 +503,8 @@ def _short(commit: str | None) -> str:
 
 
 def compare_rows(comparison) -> list[list[str]]:
-    """The comparison's records as rows: ratio and its 95 % interval, mde, verdict."""
+    """The comparison's records as rows: ratio and its bounds (one-sided, at the level
+    of the look that decided it), mde, verdict."""
     def ratio(value):
         return "-" if value is None else format_ratio(value)
     return [[r["benchmark"], r.get("params") or "-", ratio(r.get("ratio")),
@@ -532,7 +533,7 @@ def page(title: str, body: str) -> str:
 
 def write_compare_page(path: Path, comparison) -> None:
     """The latest comparison's table as a page of its own (``compare.html``)."""
-    header = ["benchmark", "params", "ratio head / base", "95% interval", "mde", "verdict",
+    header = ["benchmark", "params", "ratio head / base", "bounds", "mde", "verdict",
               "error"]
     summary = (f"<p class='status'>Base {html.escape(str(comparison.base))}, head "
                f"{html.escape(str(comparison.head))}, "

@@ -14,7 +14,7 @@ commit and a head that makes one function three times slower. It runs
   the others not; the ``asv compare`` command it prints works; the project's own
   ``benchmarks.json`` is left as it was;
 - ``--env`` compares one environment only (base with itself: nothing flagged);
-- ``calibrate`` writes a thresholds file.
+- ``calibrate`` writes a file of flag floors.
 
 asv builds the two environments (a virtualenv each, from PyPI), so this takes minutes.
 """
@@ -26,6 +26,8 @@ import sys
 import textwrap
 
 import pytest
+
+from vfi_bench.asvkit import stats as st
 
 PYPROJECT = """
 [build-system]
@@ -188,12 +190,13 @@ def test_one_environment_chosen_by_name(project):
     assert not {"regressed", "improved"} & {r["verdict"] for r in records}
 
 
-def test_calibrate_writes_thresholds_for_every_timing(project):
+def test_calibrate_writes_a_floor_for_every_timing(project):
     repo, base, _ = project
     done = run(repo, "calibrate", "--rev", base, "--runs", "2")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     saved = json.loads((repo / ".asv" / "compare" / "thresholds-tiny-machine.json")
                        .read_text())
-    assert set(saved["thresholds"]) == {"bench_core.time_work", "bench_core.time_other",
-                                        "bench_core.Tiny.time_other_in_a_class"}
-    assert all(t >= 1.10 for t in saved["thresholds"].values())
+    assert set(saved["floors"]) == {"bench_core.time_work", "bench_core.time_other",
+                                    "bench_core.Tiny.time_other_in_a_class"}
+    # floor_from_aa's bound on the A/A bias, never below the rule's minimum floor
+    assert all(st.MIN_FLOOR <= f < 2 for f in saved["floors"].values()), saved["floors"]

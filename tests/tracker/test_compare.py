@@ -8,8 +8,10 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+import os
 import random
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -416,7 +418,7 @@ class FakeSide(compare.Side):
         super().__init__("c0ffee", env=None)
         self.started, self.crash_on = started, crash_on
 
-    def start(self, benchmark_dir, cwd):
+    def start(self, benchmark_dir, cwd, cpu=None):
         return FakeWorker(self.started, self.crash_on)
 
 
@@ -609,3 +611,33 @@ def test_the_drill_runs_compare_with_its_default_pairs():
     from vfi_bench import drill
 
     assert drill.DEFAULT_PAIRS == compare.DEFAULT_PAIRS == 25
+
+
+# ---- placement of the process pairs -------------------------------------------------------
+
+class PythonEnv:
+    """An asv environment as ProcessPairs uses one: this interpreter, no variables."""
+    env_vars: dict = {}
+
+    def find_executable(self, name):
+        return sys.executable
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="no CPU affinity here")
+@pytest.mark.parametrize("placement", compare.PLACEMENTS)
+def test_both_processes_of_a_pair_run_on_one_cpu_the_next_for_each_pair(tmp_path, placement):
+    allowed = os.sched_getaffinity(0)
+    sides = {s: compare.Side(s, PythonEnv(), placement=placement) for s in "AB"}
+    seen = []
+    for index in range(len(allowed) + 1):
+        with compare.ProcessPairs(sides, str(tmp_path), index=index) as pairs:
+            cpus = {s: os.sched_getaffinity(w.proc.pid) for s, w in pairs.workers.items()}
+            pairs.restart("B")  # a replaced process keeps its pair's CPU
+            cpus["B again"] = os.sched_getaffinity(pairs.workers["B"].proc.pid)
+        seen.append(cpus)
+    if placement == "free":
+        assert all(c == {s: allowed for s in c} for c in seen)
+        return
+    assert all(len(set(map(frozenset, c.values()))) == 1 and len(c["A"]) == 1 for c in seen)
+    first = [min(c["A"]) for c in seen]
+    assert first == [sorted(allowed)[k % len(allowed)] for k in range(len(allowed) + 1)]

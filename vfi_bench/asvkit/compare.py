@@ -125,6 +125,22 @@ DEFAULT_EXTRA = st.EXTRA_LOOKS
 #: so its times say more about the neighbours than about the code.
 THREAD_VARIABLES = ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
                     "OPENBLAS_NUM_THREADS")
+#: Where the two processes of a process pair run (``--placement``). ``same-cpu`` (the
+#: default) pins both to one CPU, the next one for each process pair, so base and head
+#: share whatever else that CPU carries; ``free`` leaves them to the scheduler, which on a
+#: loaded 2-core machine puts them on different CPUs with different neighbours and shifts
+#: whole process pairs (an A/A spread of process-pair medians 2-5x wider here, and
+#: 0.55-1.60 on autograd's tensordot benchmarks against 0.96-1.02 pinned).
+PLACEMENTS = ("same-cpu", "free")
+
+
+def cpu_of_pair(index: int) -> int | None:
+    """The CPU process pair ``index`` is pinned to under ``same-cpu``: the allowed CPUs in
+    turn (None where the system cannot pin)."""
+    if not hasattr(os, "sched_getaffinity"):
+        return None
+    cpus = sorted(os.sched_getaffinity(0))
+    return cpus[index % len(cpus)]
 
 
 def say(*args, **kwargs) -> None:
@@ -214,11 +230,14 @@ def cases_of(benchmarks, default_timeout: float = 60.0) -> list[Case]:
 class Worker:
     """One long-lived benchmark process (:mod:`.worker`) of one side."""
 
-    def __init__(self, python: str, benchmark_dir: str, env: dict, cwd: str):
+    def __init__(self, python: str, benchmark_dir: str, env: dict, cwd: str,
+                 cpu: int | None = None):
         self.proc = subprocess.Popen(
             [python, str(WORKER), os.path.abspath(benchmark_dir)], cwd=cwd, env=env,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             bufsize=1)
+        if cpu is not None:  # before its first request: every thread it starts inherits it
+            os.sched_setaffinity(self.proc.pid, {cpu})
         self.stderr_tail: list[str] = []
         self.selector = selectors.DefaultSelector()
         self.selector.register(self.proc.stdout, selectors.EVENT_READ, "out")
@@ -291,12 +310,13 @@ class Side:
     seconds: dict = field(default_factory=dict)
 
     threads: int | None = None
+    placement: str = "same-cpu"
 
-    def start(self, benchmark_dir: str, cwd: str) -> Worker:
+    def start(self, benchmark_dir: str, cwd: str, cpu: int | None = None) -> Worker:
         env = {**os.environ, **self.env.env_vars}
         if self.threads:
             env.update(dict.fromkeys(THREAD_VARIABLES, str(self.threads)))
-        return Worker(self.env.find_executable("python"), benchmark_dir, env, cwd)
+        return Worker(self.env.find_executable("python"), benchmark_dir, env, cwd, cpu)
 
     def keep(self, case: Case, answer: dict, seconds: float) -> list[float]:
         key = (case.name, case.index)
@@ -397,16 +417,18 @@ class ProcessPairs:
     processes run in a temporary folder, removed on exit.
     """
 
-    def __init__(self, sides: dict[str, Side], benchmark_dir: str):
+    def __init__(self, sides: dict[str, Side], benchmark_dir: str, index: int = 0):
         self.sides, self.benchmark_dir = sides, benchmark_dir
         self.workers: dict[str, Worker] = {}
         self.cwd = ""
+        pinned = all(side.placement == "same-cpu" for side in sides.values())
+        self.cpu = cpu_of_pair(index) if pinned else None
 
     def __enter__(self):
         self.cwd = tempfile.mkdtemp(prefix="asvkit-compare-")
         try:
             for s in self.sides:
-                self.workers[s] = self.sides[s].start(self.benchmark_dir, self.cwd)
+                self.workers[s] = self.sides[s].start(self.benchmark_dir, self.cwd, self.cpu)
         except BaseException:
             self.__exit__()
             raise
@@ -420,7 +442,7 @@ class ProcessPairs:
     def restart(self, side: str) -> None:
         """A fresh process for ``side`` (the old one is killed if still running)."""
         self.workers[side] = replaced(self.workers[side], self.sides[side],
-                                      self.benchmark_dir, self.cwd)
+                                      self.benchmark_dir, self.cwd, self.cpu)
 
     def counter(self, side: str, case: Case) -> float:
         """One call of the ``track_`` benchmark ``case`` on ``side``: its value."""
@@ -493,11 +515,12 @@ def prewarm_side(cases: Sequence[Case], side: Side, benchmark_dir: str, cwd: str
             worker.close()
 
 
-def replaced(worker: Worker, side: Side, benchmark_dir: str, cwd: str) -> Worker:
+def replaced(worker: Worker, side: Side, benchmark_dir: str, cwd: str,
+             cpu: int | None = None) -> Worker:
     """A fresh process of ``side`` in place of ``worker`` (killed, if still running)."""
     worker.kill()
     worker.close()
-    return side.start(benchmark_dir, cwd)
+    return side.start(benchmark_dir, cwd, cpu)
 
 
 def measure(cases: Sequence[Case], sides: dict[str, Side], benchmark_dir: str,
@@ -515,7 +538,7 @@ def measure(cases: Sequence[Case], sides: dict[str, Side], benchmark_dir: str,
         order = [c for c in cases if p == 0 or not c.isolated]
         rng.shuffle(order)
         started = time.monotonic()
-        with ProcessPairs(sides, benchmark_dir) as pp:
+        with ProcessPairs(sides, benchmark_dir, index=p) as pp:
             sample_pairs([c for c in order if not c.isolated], pp.sampler, per_process, rng,
                          x, failed)
             sample_pairs([c for c in order if c.isolated], pp.sampler, isolated_pairs, rng,
@@ -1094,7 +1117,7 @@ class Prepared:
 
 
 def prepare(conf, repo, commits: dict[str, str], env_name: str, bench: str,
-            threads: int | None = 1) -> Prepared:
+            threads: int | None = 1, placement: str = "same-cpu") -> Prepared:
     """Build environment ``env_name`` once per distinct side, check that both sides run
     the same packages (:func:`one_environment`), discover, select.
 
@@ -1117,7 +1140,8 @@ def prepare(conf, repo, commits: dict[str, str], env_name: str, bench: str,
     if not timed and not counted:
         listed = ", ".join(c.label for c in others) or "none"
         raise CannotRun(f"no time_/timeraw_ benchmark selected by {bench!r} (others: {listed})")
-    sides = {s: Side(commits[s], built[s][0], threads=threads) for s in commits}
+    sides = {s: Side(commits[s], built[s][0], threads=threads, placement=placement)
+             for s in commits}
     return Prepared(sides, benchmarks, timed, others, packages, counted)
 
 
@@ -1296,7 +1320,8 @@ def compare_environment(conf, repo, commits: dict, name: str, args, machine: dic
                         floors: dict, seed: int):
     """Compare the two commits in environment ``name`` of the matrix; its outcomes, the
     points not compared, its packages and the ``asv compare`` configuration."""
-    ready = prepare(conf, repo, commits, name, args.bench, args.threads or None)
+    ready = prepare(conf, repo, commits, name, args.bench, args.threads or None,
+                    args.placement)
     say(f"Comparing {commits['A'][:8]} (base) with {commits['B'][:8]} (head) in {name} on "
         f"{machine['machine']}: {len(ready.timed)} benchmark points, {args.processes} "
         f"process pairs x {math.ceil(args.pairs / args.processes)} sample pairs each, "
@@ -1332,7 +1357,7 @@ def cmd_calibrate(args) -> int:
         say(f"Calibrating in {env_names[0]}, the first of {len(env_names)} environments "
             "(--env chooses another)")
     ready = prepare(conf, repo, {"B": commit}, env_names[0], args.bench,
-                    args.threads or None)
+                    args.threads or None, args.placement)
     sides, timed, others = ready.sides, ready.timed, ready.others
     same = {"A": sides["B"], "B": sides["B"]}
     rng = random.Random(args.seed)
@@ -1458,6 +1483,10 @@ def parser(default_bench: str = ".") -> argparse.ArgumentParser:
         q.add_argument("--env", default=None,
                        help="only this environment of the matrix (asv's environment name; "
                             "default: every one)")
+        q.add_argument("--placement", choices=PLACEMENTS, default="same-cpu",
+                       help="same-cpu (default): both processes of a process pair pinned "
+                            "to one CPU, the next CPU for each pair; free: left to the "
+                            "scheduler")
         q.add_argument("--threads", type=int, default=1,
                        help="thread pools of the benchmark processes (NUMBA_NUM_THREADS, "
                             "OMP_NUM_THREADS, ...); 0 leaves them as they are")
