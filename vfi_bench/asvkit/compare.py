@@ -128,9 +128,8 @@ THREAD_VARIABLES = ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
 #: Where the two processes of a process pair run (``--placement``). ``same-cpu`` (the
 #: default) pins both to one CPU, the next one for each process pair, so base and head
 #: share whatever else that CPU carries; ``free`` leaves them to the scheduler, which on a
-#: loaded 2-core machine puts them on different CPUs with different neighbours and shifts
-#: whole process pairs (an A/A spread of process-pair medians 2-5x wider here, and
-#: 0.55-1.60 on autograd's tensordot benchmarks against 0.96-1.02 pinned).
+#: loaded 2-core machine can put them on different CPUs with different neighbours, which
+#: shifts whole process pairs (see asvkit's README for the A/A spreads measured).
 PLACEMENTS = ("same-cpu", "free")
 
 
