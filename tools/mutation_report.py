@@ -77,9 +77,12 @@ def compiled_spans(source: str) -> list[tuple[int, int]]:
 
 def compiled(args) -> int:
     tree, pristine = Path(args.tree), Path(args.pristine)
+    if tree.resolve() == pristine.resolve():
+        raise SystemExit("compiled: --tree must be a copy, not the pristine folder itself")
     done = json.loads(Path(args.out).read_text()) if Path(args.out).exists() else {}
     confirmed = (json.loads(Path(args.confirmed).read_text())
                  if args.confirmed and Path(args.confirmed).exists() else {})
+    equivalent = load_equivalent(args.equivalent)
     spans_of = {}
     for item, result in list(outcomes(args.session)):
         if result.test_outcome != TestOutcome.SURVIVED or untested(result):
@@ -91,6 +94,12 @@ def compiled(args) -> int:
         if module not in spans_of:
             spans_of[module] = compiled_spans((pristine / module).read_text())
         row = mutation.start_pos[0]
+        source = (pristine / module).read_text()
+        if equivalent_reason(equivalent, module, source, mutation):
+            # judged by its reason (a compile per survivor costs minutes on a busy machine)
+            done[item.job_id] = {"status": 0, "skipped": "listed equivalent"}
+            Path(args.out).write_text(json.dumps(done, indent=1))
+            continue
         if not any(lo <= row <= hi for lo, hi in spans_of[module]):
             # Python code: it runs the same whether the kernels it calls are compiled
             done[item.job_id] = {"status": 0, "skipped": "not in a compiled function"}
@@ -111,8 +120,9 @@ def compiled(args) -> int:
             shutil.copyfile(pristine / module, tree / module)
         done[item.job_id] = {"status": status, "seconds": round(time.perf_counter() - start, 1),
                              "output": output}
+        verdict = {0: "survived", "timeout": "timed out"}.get(status, "killed")
         print(f"compiled: {module}:{mutation.start_pos[0]} {mutation.operator_name} "
-              f"-> {'survived' if status == 0 else 'killed'} ({status})", flush=True)
+              f"-> {verdict} ({status})", flush=True)
         Path(args.out).write_text(json.dumps(done, indent=1))
     if not Path(args.out).exists():
         Path(args.out).write_text("{}")
@@ -141,6 +151,8 @@ def _failed(output: str) -> list[str]:
 
 def confirm(args) -> int:
     tree, pristine = Path(args.tree), Path(args.pristine)
+    if tree.resolve() == pristine.resolve():
+        raise SystemExit("confirm: --tree must be a copy, not the pristine folder itself")
     tests = [str(Path(t)) for t in args.tests]
     # a test that fails on the unmutated snapshot would "kill" every mutant: left out
     status, output = _pytest(tree, tests, args.timeout, first_failure=False)
@@ -183,6 +195,32 @@ def equivalence_key(module, operator, line_text, column):
     return (module, operator, line_text.strip(), int(column))
 
 
+def load_equivalent(path) -> dict:
+    equivalent: dict = {}
+    if path and Path(path).exists():
+        for entry in json.loads(Path(path).read_text()):
+            key = equivalence_key(entry["module"], entry["operator"], entry["line"],
+                                  entry["column"])
+            equivalent.setdefault(key, []).append((entry.get("mutant"), entry["reason"]))
+    return equivalent
+
+
+def equivalent_reason(equivalent: dict, module: str, source: str, mutation):
+    """The reason the list gives for this mutant, or None. An entry without ``mutant``
+    covers every mutant of its operator at its place."""
+    row, col = mutation.start_pos
+    lines = source.splitlines()
+    text = lines[row - 1] if row <= len(lines) else ""
+    candidates = equivalent.get(equivalence_key(module, mutation.operator_name, text, col), [])
+    if not candidates:
+        return None
+    mutant = mutated_line(source, mutation)
+    for wanted, why in candidates:
+        if wanted is None or wanted.strip() == mutant:
+            return why
+    return None
+
+
 def mutated_line(source: str, mutation) -> str:
     """The mutant's line as the mutant has it (two mutants of one operator at one place,
     NumberReplacer's +1 and -1, differ only there)."""
@@ -197,12 +235,7 @@ def mutated_line(source: str, mutation) -> str:
 
 def report(args) -> int:
     tree = Path(args.tree)
-    equivalent = {}
-    if args.equivalent and Path(args.equivalent).exists():
-        for entry in json.loads(Path(args.equivalent).read_text()):
-            key = equivalence_key(entry["module"], entry["operator"], entry["line"],
-                                  entry["column"])
-            equivalent.setdefault(key, []).append((entry.get("mutant"), entry["reason"]))
+    equivalent = load_equivalent(args.equivalent)
     summary = json.loads(Path(args.summary).read_text()).get(args.module, {})
     compiled_runs = (json.loads(Path(args.compiled).read_text())
                      if args.compiled and Path(args.compiled).exists() else {})
@@ -232,17 +265,11 @@ def report(args) -> int:
             counts["incompetent"] += 1
             continue
         jit = compiled_runs.get(item.job_id)
-        if jit is not None and jit["status"] != 0:
-            counts["killed_compiled"] += 1
+        if jit is not None and jit["status"] not in (0, "timeout"):
+            counts["killed_compiled"] += 1  # (a compile past the limit proves nothing)
             continue
-        reason = None
-        candidates = equivalent.get(equivalence_key(args.module, mutation.operator_name, text,
-                                                    col), [])
+        reason = equivalent_reason(equivalent, args.module, source, mutation)
         mutant = mutated_line(source, mutation)
-        for wanted, why in candidates:  # an entry without "mutant" covers every mutant there
-            if wanted is None or wanted.strip() == mutant:
-                reason = why
-                break
         later = confirmed.get(item.job_id)
         entry = {"line": row, "column": col, "operator": mutation.operator_name,
                  "occurrence": mutation.occurrence, "function": mutation.definition_name,
@@ -260,7 +287,10 @@ def report(args) -> int:
                 counts["untested"] += 1
                 entry["untested"] = True
             entry["compiled"] = ("not run" if jit is None else
-                                 "not needed (Python code)" if "skipped" in jit else
+                                 "not needed (Python code)" if jit.get("skipped") ==
+                                 "not in a compiled function" else
+                                 "not run (listed equivalent)" if "skipped" in jit else
+                                 "timed out" if jit["status"] == "timeout" else
                                  "survived")
         survivors.append(entry)
     killed = (counts["killed"] + counts["killed_timeout"] + counts["killed_compiled"]
@@ -354,6 +384,8 @@ def main(argv: list[str]) -> int:
     c.add_argument("--timeout", type=float, default=900)
     c.add_argument("--out", required=True)
     c.add_argument("--confirmed", help="the confirm step's results: its kills are not rerun")
+    c.add_argument("--equivalent", default=str(HERE / "mutation-equivalent.json"),
+                   help="survivors listed here are not rerun")
     k = sub.add_parser("confirm")
     k.add_argument("session")
     k.add_argument("--tree", required=True)
