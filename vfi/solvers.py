@@ -21,6 +21,8 @@ Methods
 """
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -128,6 +130,19 @@ def solve_fixed_point(bellman: Callable, evaluate: Callable, v0: np.ndarray, bet
                   floor=floor)
 
 
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def caller_stacklevel() -> int:
+    """``warnings.warn``'s stacklevel, for the function calling this one, that names the
+    first frame outside the vfi package: the user's line, whichever front (``vfi.solve``,
+    ``vfi.cake.solve``, a member's) and path led here."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def result(value, policy, iterations, bound, *, tol, method, variant,
            floor: float = 0.0) -> SolveResult:
     """The :class:`SolveResult`; ``converged`` is ``bound < tol``, and a
@@ -138,8 +153,9 @@ def result(value, policy, iterations, bound, *, tol, method, variant,
         warnings.warn(f"{method} cannot reach tol={tol:g}: float64 rounding alone bounds the "
                       f"error at {floor:.3g} here (2 eps max|Tv| / (1 - beta)); stopped after "
                       f"{iterations} greedy steps at error bound {bound:.3g}; ask for "
-                      f"tol > {floor:.3g}", ConvergenceWarning, stacklevel=4)
+                      f"tol > {floor:.3g}", ConvergenceWarning, stacklevel=caller_stacklevel())
     elif not converged:
         warnings.warn(f"{method} did not reach tol={tol:g} in max_iter={iterations} greedy "
-                      f"steps (error bound {bound:.3g})", ConvergenceWarning, stacklevel=4)
+                      f"steps (error bound {bound:.3g})", ConvergenceWarning,
+                      stacklevel=caller_stacklevel())
     return SolveResult(value, policy, iterations, float(bound), converged, method, variant)
