@@ -58,6 +58,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from fractions import Fraction
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]  # the checkout whose .venv runs the drill
@@ -65,12 +66,35 @@ REGISTRY_FILE = "vfi/cake/__init__.py"
 NOTEBOOK = "bench_cake.NotebookCase.time_iterate"
 DEFAULT_BENCH = r"^bench_cake\.NotebookCase\.time_iterate"
 DEFAULT_OUT = REPO / ".asv" / "regression-drill.json"
+DEFAULT_INSTRUCTION_OUT = REPO / ".asv" / "regression-drill-instructions.json"
 DEFAULT_PAIRS = 25  # compare's default (5 process pairs of 5)
 FLAGS = ("regressed", "improved")
 #: Targets per 20 runs of each kind: false alarms at most, detections at least.
 MAX_FALSE_ALARMS_PER_20 = 1
 MIN_DETECTIONS_PER_20 = 19
 AA, AB = "A/A", "A/B"
+
+# ---- the instruction mode (--metric instructions) ---------------------------------------
+TIME, INSTRUCTIONS = "time", "instructions"
+METRICS = (TIME, INSTRUCTIONS)
+COUNTED_NOTEBOOK = "bench_instructions.NotebookInstructions.track_instructions"
+HEADLINE = "bench_instructions.HeadlineInstructions.track_instructions"
+DEFAULT_POINT = "steps-10k-default"
+#: The A/B target of the instruction mode that is not a variant: the plain default call's
+#: path (the compiled ``fast_path`` of the variant that registers one), counted by
+#: ``HeadlineInstructions``' default-steps point.
+DEFAULT_CASE = "default-call"
+DEFAULT_INSTRUCTION_BENCH = (r"^bench_instructions\.(NotebookInstructions|HeadlineInstructions"
+                             r"\.track_instructions\('steps-10k-default'\))")
+#: Share of the instruction mode's A/B runs that slow the default call's path (when the
+#: bench selects its point), the rest one CPU variant each.
+DEFAULT_CASE_SHARE = 0.25
+COUNT_FLAGS = ("more-instructions", "fewer-instructions")
+#: Instruction-mode targets: no false alarm, every slowed point flagged, and an A/A
+#: spread (max |ratio - 1| in one compare) of every deterministic point at most this.
+MAX_AA_SPREAD = 0.001
+#: Parameter names of an entry point's number of steps (the extra work is more steps).
+STEP_PARAMETERS = ("num_iter", "steps", "num_steps")
 
 
 class DrillError(Exception):
@@ -150,18 +174,39 @@ def registered_targets(registry_source: str) -> dict[str, tuple[str, ...]]:
     return found
 
 
-def notebook_label(variant: str) -> str:
+def notebook_label(variant: str, notebook: str = NOTEBOOK) -> str:
     """The notebook case of ``variant`` as asv's ``--bench`` and compare's records name it."""
-    return f"{NOTEBOOK}({variant!r})"
+    return f"{notebook}({variant!r})"
 
 
-def selected_variants(variants: Iterable[str], bench: str) -> list[str]:
-    """The variants whose notebook case ``bench`` selects (asv's rule: ``re.search`` on
-    the benchmark's name, or on ``name(params)``)."""
+def selected_variants(variants: Iterable[str], bench: str,
+                      notebook: str = NOTEBOOK) -> list[str]:
+    """The variants whose notebook case (``notebook``: the timed one, or the counted one)
+    ``bench`` selects (asv's rule: ``re.search`` on the benchmark's name, or on
+    ``name(params)``)."""
     regex = re.compile(bench)
-    if regex.search(NOTEBOOK):
+    if regex.search(notebook):
         return list(variants)
-    return [v for v in variants if regex.search(notebook_label(v))]
+    return [v for v in variants if regex.search(notebook_label(v, notebook))]
+
+
+def default_path(targets: dict[str, tuple[str, ...]]) -> tuple[str | None, tuple[str, ...]]:
+    """(the variant that registers a ``fast_path``, its fast path entry points): the path
+    of ``vfi.iterate``'s plain default call; (None, ()) when no variant has one.
+
+    >>> default_path({"a": ("m:f",), "b": ("m:g", "m:h")})
+    ('b', ('m:h',))
+    """
+    for variant, entries in targets.items():
+        if len(entries) > 1:
+            return variant, tuple(entries[1:])
+    return None, ()
+
+
+def selects_default_point(bench: str) -> bool:
+    """Whether ``bench`` selects ``HeadlineInstructions``' default-steps point."""
+    regex = re.compile(bench)
+    return bool(regex.search(HEADLINE) or regex.search(f"{HEADLINE}({DEFAULT_POINT!r})"))
 
 
 def entry_point(clone: Path, target: str) -> tuple[Path, str]:
@@ -208,6 +253,90 @@ def _drill_slowed(function, factor):
 
 
 {function} = _drill_slowed({function}, {float(factor)!r})
+'''
+    new = source.rstrip("\n") + "\n" + wrapper
+    compile(new, "<regression drill>", "exec")
+    return new
+
+
+def work_fraction(factor: float) -> tuple[int, int]:
+    """``factor - 1`` as a fraction ``(numerator, denominator)`` of the decimal it is
+    written as (no binary rounding: 1.05 gives exactly 1/20).
+
+    >>> work_fraction(1.05), work_fraction(1.25), work_fraction(2.0)
+    ((1, 20), (1, 4), (1, 1))
+    """
+    extra = (Fraction(repr(float(factor))) - 1).limit_denominator(10**6)
+    return extra.numerator, extra.denominator
+
+
+def step_parameter(source: str, function: str) -> tuple[int, str] | None:
+    """(position, name) of the top-level ``function``'s number-of-steps parameter (one of
+    :data:`STEP_PARAMETERS`), or None when it has none."""
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef) and node.name == function:
+            names = [a.arg for a in node.args.posonlyargs + node.args.args]
+            for position, name in enumerate(names):
+                if name in STEP_PARAMETERS:
+                    return position, name
+            return None
+    raise DrillError(f"no top-level function {function!r} to give extra work")
+
+
+def inject_extra_work(source: str, function: str, factor: float) -> str:
+    r"""``source`` with its top-level ``function`` doing ``factor`` times its work: honest
+    extra work, which an instruction count sees (a busy wait is not work).
+
+    The wrapper keeps a counter of the work units asked of it so far (the steps, its
+    ``num_iter`` argument, where it has one: :func:`step_parameter`; else the calls) and
+    adds :math:`\lfloor u (f - 1) \rfloor` units over the first ``u``, in exact integer
+    arithmetic (:func:`work_fraction`): before each call, the units now due are run as
+    one more call of the original on the same arguments with that many steps (or that
+    many repeated calls), its result discarded; then the call itself, whose result is
+    returned (last, so that output arrays hold its result). At f = 1.05 a 100-step call
+    runs 5 more steps every call; 100 one-step calls (or calls without steps) make 105
+    calls. The counter is state of the wrapper only: the kernels stay pure. The module's
+    name is rebound to the wrapper, which is what the registry's ``getattr`` finds.
+
+    Raises
+    ------
+    DrillError
+        When ``source`` defines no top-level ``function``.
+    """
+    steps_at, steps_name = step_parameter(source, function) or (None, None)
+    num, den = work_fraction(factor)
+    wrapper = f'''
+
+# ---- regression drill: {function} doing x{factor:g} its work (more steps) ----
+import functools as _drill_functools
+
+
+def _drill_more_work(function, num, den, steps_at, steps_name):
+    """``function``, with num/den more work units (steps, else calls) run before the call
+    as they fall due, by a counter of the units asked so far; their results discarded."""
+    asked = [0]
+
+    @_drill_functools.wraps(function)
+    def heavier(*args, **kwargs):
+        in_args = steps_at is not None and len(args) > steps_at
+        steps = args[steps_at] if in_args else kwargs.get(steps_name)
+        by_steps = steps_at is not None and type(steps) is int and steps >= 0
+        units = steps if by_steps else 1
+        due = (asked[0] + units) * num // den - asked[0] * num // den
+        asked[0] += units
+        if due and by_steps:
+            if in_args:
+                function(*args[:steps_at], due, *args[steps_at + 1:], **kwargs)
+            else:
+                function(*args, **{{**kwargs, steps_name: due}})
+        elif due:
+            for _ in range(due):
+                function(*args, **kwargs)
+        return function(*args, **kwargs)
+    return heavier
+
+
+{function} = _drill_more_work({function}, {num!r}, {den!r}, {steps_at!r}, {steps_name!r})
 '''
     new = source.rstrip("\n") + "\n" + wrapper
     compile(new, "<regression drill>", "exec")
@@ -274,14 +403,106 @@ def classify(kind: str, records: Sequence[dict], slowed: str | None) -> dict:
             "flagged_not_slowed": [label(r) for r in others], "verdicts": verdicts}
 
 
-def summarize(runs: Sequence[dict]) -> dict:
+def is_jax(variant: str) -> bool:
+    """Whether ``variant`` runs on JAX, whose instruction counts wiggle (threads, dispatch)."""
+    return variant.split("-")[0] == "jax"
+
+
+def is_counted(record: dict) -> bool:
+    """Whether a record is an instruction count's (its verdict one of compare's
+    ``*-instructions``)."""
+    return record["verdict"].endswith("-instructions")
+
+
+def is_default_point(record: dict) -> bool:
+    """Whether a record is ``HeadlineInstructions``' default-steps point."""
+    return record["benchmark"] == HEADLINE and DEFAULT_POINT in record_params(record)
+
+
+def target_record(records: Sequence[dict], slowed: str) -> dict | None:
+    """The record of the point an instruction-mode A/B run slows: the default-steps
+    headline for :data:`DEFAULT_CASE`, else the variant's counted notebook case."""
+    for rec in records:
+        if slowed == DEFAULT_CASE and is_default_point(rec):
+            return rec
+        if (slowed != DEFAULT_CASE and rec["benchmark"] == COUNTED_NOTEBOOK
+                and record_params(rec) == (slowed,)):
+            return rec
+    return None
+
+
+def runs_slowed_code(record: dict, slowed: str, default_variant: str | None) -> bool:
+    """Whether a record's point runs code that an instruction-mode A/B run slowed: any
+    point of the slowed variant; the default call's path is the fast path of
+    ``default_variant``, which its named calls take too, so slowing either slows both
+    that variant's points and the default-steps headline."""
+    params = record_params(record)
+    if slowed == DEFAULT_CASE:
+        return is_default_point(record) or (default_variant is not None
+                                            and default_variant in params)
+    return slowed in params or (slowed == default_variant and is_default_point(record))
+
+
+def spread(records: Sequence[dict]) -> dict[str, float]:
+    """``{label: |ratio - 1|}`` of every instruction count among ``records`` that has a
+    ratio (an A/A compare's spread, point by point)."""
+    return {label(r): abs(r["ratio"] - 1.0) for r in records
+            if is_counted(r) and r.get("ratio") is not None}
+
+
+def deterministic_spread(spreads: dict[str, float]) -> float | None:
+    """The largest of ``spreads`` over the points that are not JAX's (Numba, NumPy, pure
+    Python: deterministic counts); None when there is none."""
+    values = [v for name, v in spreads.items()
+              if not any(is_jax(str(p)) for p in
+                         record_params({"params": name.partition("(")[2][:-1]}))]
+    return max(values) if values else None
+
+
+def classify_counts(kind: str, records: Sequence[dict], slowed: str | None,
+                    default_variant: str | None = None) -> dict:
+    """What one run of the instruction mode found, from compare's JSON records.
+
+    A/A: a false alarm when any record is ``more-instructions`` or
+    ``fewer-instructions`` (identical code counts the same either way), or a timing
+    "regressed" or "improved". A/B: detected when the slowed point's record
+    (:func:`target_record`) is ``more-instructions``; any other record so flagged that
+    does not run the slowed code (:func:`runs_slowed_code`) is *flagged but not slowed*.
+    The keys are :func:`classify`'s, with ``spread`` (:func:`spread`, every run) added.
+    """
+    flags = COUNT_FLAGS + FLAGS
+    verdicts: dict[str, int] = {}
+    for rec in records:
+        verdicts[rec["verdict"]] = verdicts.get(rec["verdict"], 0) + 1
+    flagged = [r for r in records if r["verdict"] in flags]
+    out = {"false_alarm": None, "detected": None, "flagged": [label(r) for r in flagged],
+           "flagged_not_slowed": [], "verdicts": verdicts, "spread": spread(records)}
+    if kind == AA:
+        return {**out, "false_alarm": bool(flagged)}
+    target = target_record(records, slowed)
+    others = [r for r in flagged if r is not target
+              and not runs_slowed_code(r, slowed, default_variant)]
+    return {**out, "detected": target is not None
+            and target["verdict"] == "more-instructions",
+            "target": None if target is None else label(target),
+            "flagged_not_slowed": [label(r) for r in others]}
+
+
+def summarize(runs: Sequence[dict], metric: str = TIME) -> dict:
     """Counts over the runs done: false alarms / A/A runs, detections / A/B runs, and the
-    records flagged in A/B runs that were not slowed."""
+    records flagged in A/B runs that were not slowed; in the instruction mode also
+    ``metric`` and the largest A/A spread of a deterministic point (``aa_spread``,
+    :func:`deterministic_spread`; None when none was counted)."""
     aa = [r for r in runs if r["kind"] == AA]
     ab = [r for r in runs if r["kind"] == AB]
-    return {"aa_runs": len(aa), "false_alarms": sum(bool(r["false_alarm"]) for r in aa),
-            "ab_runs": len(ab), "detections": sum(bool(r["detected"]) for r in ab),
-            "flagged_not_slowed": sum(len(r["flagged_not_slowed"]) for r in ab)}
+    out = {"aa_runs": len(aa), "false_alarms": sum(bool(r["false_alarm"]) for r in aa),
+           "ab_runs": len(ab), "detections": sum(bool(r["detected"]) for r in ab),
+           "flagged_not_slowed": sum(len(r["flagged_not_slowed"]) for r in ab)}
+    spreads = [s for r in aa if (s := deterministic_spread(r.get("spread") or {}))
+               is not None]
+    if metric == INSTRUCTIONS:
+        out.update(metric=INSTRUCTIONS, aa_spread=max(spreads) if spreads else None)
+    return out
 
 
 def targets_met(summary: dict) -> bool:
@@ -295,7 +516,19 @@ def targets_met(summary: dict) -> bool:
     >>> targets_met({"aa_runs": 1, "false_alarms": 1, "ab_runs": 1, "detections": 1,
     ...              "flagged_not_slowed": 0})
     False
+
+    The instruction mode (``summary["metric"]``) has no allowance: no false alarm, every
+    slowed point flagged, nothing else, and an A/A spread of at most
+    :data:`MAX_AA_SPREAD`.
+
+    >>> targets_met({"aa_runs": 20, "false_alarms": 0, "ab_runs": 20, "detections": 19,
+    ...              "flagged_not_slowed": 0, "metric": "instructions", "aa_spread": 0.0})
+    False
     """
+    if summary.get("metric") == INSTRUCTIONS:
+        spread_ok = summary.get("aa_spread") is None or summary["aa_spread"] <= MAX_AA_SPREAD
+        return (summary["false_alarms"] == 0 and summary["flagged_not_slowed"] == 0
+                and summary["detections"] == summary["ab_runs"] and spread_ok)
     return (20 * summary["false_alarms"] <= MAX_FALSE_ALARMS_PER_20 * summary["aa_runs"]
             and 20 * summary["detections"] >= MIN_DETECTIONS_PER_20 * summary["ab_runs"]
             and summary["flagged_not_slowed"] == 0)
@@ -363,10 +596,11 @@ def load_running(lifetime: float, period: float, seed: int | None,
 # ---- one run ------------------------------------------------------------------------------
 
 def make_change(clone: Path, base: str, kind: str, variant: str, targets: Sequence[str],
-                factor: float, index: int) -> str:
+                factor: float, index: int, metric: str = TIME) -> str:
     """Commit run ``index``'s change at ``base``: a comment (A/A) in the module of, or a
-    slowdown (A/B) of every one of, ``variant``'s entry points ``targets``; the new
-    commit."""
+    slowdown (A/B) of every one of, ``variant``'s entry points ``targets`` (a busy wait,
+    :func:`inject_slowdown`; with ``metric`` "instructions", honest extra work,
+    :func:`inject_extra_work`); the new commit."""
     if kind == AA:
         path, _ = entry_point(clone, targets[0])
         path.write_text(add_comment(path.read_text(), f"regression drill, run {index}: "
@@ -375,8 +609,10 @@ def make_change(clone: Path, base: str, kind: str, variant: str, targets: Sequen
     else:
         for target in targets:
             path, function = entry_point(clone, target)
-            path.write_text(inject_slowdown(path.read_text(), function, factor))
-        message = f"drill run {index}: {variant} slowed by about x{factor:g}"
+            inject = inject_extra_work if metric == INSTRUCTIONS else inject_slowdown
+            path.write_text(inject(path.read_text(), function, factor))
+        how = "doing x" if metric == INSTRUCTIONS else "slowed by about x"
+        message = f"drill run {index}: {variant} {how}{factor:g}"
     branch = f"drill-{index:03d}-{'aa' if kind == AA else 'ab'}"
     return commit_all(clone, branch, base, message)
 
@@ -439,16 +675,28 @@ def compare(clone: Path, base: str, head: str, args, seed: int, out: Path,
     return records, status
 
 
+def pick_target(ctx: dict, kind: str, rng: random.Random,
+                metric: str = TIME) -> tuple[str, tuple[str, ...]]:
+    """(what a run changes, the entry points it touches): a variant of
+    ``ctx["candidates"]`` and its entry points; in the instruction mode an A/B run takes
+    :data:`DEFAULT_CASE` with probability :data:`DEFAULT_CASE_SHARE` where the bench
+    selects its point, touching the default variant's fast path only."""
+    if (metric == INSTRUCTIONS and kind == AB and ctx.get("default_path")
+            and rng.random() < DEFAULT_CASE_SHARE):
+        return DEFAULT_CASE, ctx["default_path"]
+    variant = rng.choice(ctx["candidates"])
+    return variant, ctx["targets"][variant]
+
+
 def do_run(ctx: dict, index: int, kind: str, rng: random.Random, args) -> dict:
     """Commit, compare and classify one run; the clone is reset to the base afterwards."""
-    variant = rng.choice(ctx["candidates"])
-    targets = ctx["targets"][variant]
+    variant, targets = pick_target(ctx, kind, rng, args.metric)
     seed, load_seed = rng.randrange(2**32), rng.randrange(2**32)
     tag = f"{index:03d}-{'aa' if kind == AA else 'ab'}"
     started = time.monotonic()
     try:
         head = make_change(ctx["clone"], ctx["base"], kind, variant, targets,
-                           args.slowdown, index)
+                           args.slowdown, index, args.metric)
         with load_running(args.load_lifetime, args.load_period, load_seed, not args.no_load):
             records, status = compare(ctx["clone"], ctx["base"], head, args, seed,
                               ctx["tmp"] / f"run-{tag}.json", ctx["tmp"] / f"run-{tag}.log")
@@ -459,7 +707,9 @@ def do_run(ctx: dict, index: int, kind: str, rng: random.Random, args) -> dict:
             "head": head, "seed": seed, "load_seed": None if args.no_load else load_seed,
             "exit_status": status,
             "wall_seconds": round(time.monotonic() - started, 1),
-            **classify(kind, records, slowed), "records": records}
+            **(classify_counts(kind, records, slowed, ctx.get("default_variant"))
+               if args.metric == INSTRUCTIONS else classify(kind, records, slowed)),
+            "records": records}
 
 
 # ---- report -------------------------------------------------------------------------------
@@ -476,6 +726,14 @@ def raw_line(run: dict, total: int) -> str:
     if run["kind"] == AA:
         what, outcome = f"comment in {run['touched']}", (
             "FALSE ALARM" if run["false_alarm"] else "ok")
+    elif "target" in run:  # the instruction mode: the slowed point's record
+        mine = [f"{_ratio(r)} {r['verdict']}" for r in run["records"]
+                if label(r) == run["target"]]
+        what = (f"more work in {run['slowed']} ({run['target'] or 'its point'}: "
+                f"{', '.join(mine) or 'not counted'})")
+        outcome = "detected" if run["detected"] else "MISSED"
+        if run["flagged_not_slowed"]:
+            outcome += f", FLAGGED NOT SLOWED: {', '.join(run['flagged_not_slowed'])}"
     else:
         mine = [f"{_ratio(r)} {r['verdict']}" for r in run["records"]
                 if run["slowed"] in record_params(r)]
@@ -483,18 +741,48 @@ def raw_line(run: dict, total: int) -> str:
         outcome = "detected" if run["detected"] else "MISSED"
         if run["flagged_not_slowed"]:
             outcome += f", FLAGGED NOT SLOWED: {', '.join(run['flagged_not_slowed'])}"
-    return (f"[{run['index']}/{total}] {run['kind']} {what}: {counts} {flagged}".rstrip()
+    line = (f"[{run['index']}/{total}] {run['kind']} {what}: {counts} {flagged}".rstrip()
             + f" -> {outcome}; exit {run.get('exit_status', '-')}; "
             f"{run['wall_seconds']:.0f} s")
+    if run["kind"] == AA and "spread" in run:
+        line += "\n" + spread_line(run["spread"])
+    return line
+
+
+def short(name: str) -> str:
+    """A point's label without the instruction benchmarks' common prefix."""
+    for prefix in (COUNTED_NOTEBOOK, HEADLINE):
+        if name.startswith(prefix + "("):
+            return name[len(prefix) + 1:-1].strip("'\"")
+    return name
+
+
+def spread_line(spreads: dict[str, float]) -> str:
+    """An A/A compare's instruction spread: |ratio - 1| of every counted point, and the
+    largest over the deterministic (not JAX) ones, against :data:`MAX_AA_SPREAD`."""
+    if not spreads:
+        return "    instruction spread |ratio - 1|: no point counted"
+    worst = deterministic_spread(spreads)
+    points = ", ".join(f"{short(n)} {100 * v:.4f}%" for n, v in sorted(spreads.items()))
+    head = ("no CPU point" if worst is None else
+            f"CPU points max {100 * worst:.4f}% (target <= {100 * MAX_AA_SPREAD:g}%)")
+    return f"    instruction spread |ratio - 1|: {head}; {points}"
 
 
 def summary_table(summary: dict) -> str:
-    """The three counts the drill is judged on, and whether the targets hold."""
+    """The three counts the drill is judged on (the instruction mode: and the largest A/A
+    spread of a CPU point), and whether the targets hold."""
+    counted = summary.get("metric") == INSTRUCTIONS
     rows = [("false alarms / A/A runs", f"{summary['false_alarms']} / {summary['aa_runs']}",
-             f"<= {MAX_FALSE_ALARMS_PER_20} per 20"),
+             "0" if counted else f"<= {MAX_FALSE_ALARMS_PER_20} per 20"),
             ("detections / A/B runs", f"{summary['detections']} / {summary['ab_runs']}",
-             f">= {MIN_DETECTIONS_PER_20} per 20"),
+             "all" if counted else f">= {MIN_DETECTIONS_PER_20} per 20"),
             ("flagged, not slowed", str(summary["flagged_not_slowed"]), "0")]
+    if counted:
+        worst = summary.get("aa_spread")
+        rows.append(("A/A instruction spread, CPU points",
+                     "-" if worst is None else f"{100 * worst:.4f}%",
+                     f"<= {100 * MAX_AA_SPREAD:g}% (max |ratio - 1| in one compare)"))
     width = max(len(r[0]) for r in rows)
     lines = [f"{name.ljust(width)}  {value.rjust(7)}   target {target}"
              for name, value, target in rows]
@@ -505,7 +793,7 @@ def write_out(path: Path | None, settings: dict, runs: Sequence[dict], error: st
     """Write the settings, every run, the summary and the exit status to ``path``."""
     if path is None:
         return
-    summary = summarize(runs)
+    summary = summarize(runs, settings.get("metric", TIME))
     data = {"settings": settings, "runs": list(runs), "summary": summary,
             "targets_met": targets_met(summary), "error": error,
             "exit_status": exit_status(summary, error is not None)}
@@ -523,16 +811,27 @@ def plan(runs: int, rng: random.Random) -> list[str]:
     return kinds
 
 
-def setup(tmp: Path, bench: str) -> dict:
-    """Clone, read the registry, select the variants that can be slowed."""
+def setup(tmp: Path, bench: str, metric: str = TIME) -> dict:
+    """Clone, read the registry, select the variants that can be slowed (in the
+    instruction mode: the CPU variants whose counted notebook case ``bench`` selects, JAX
+    excluded, and the default call's path where ``bench`` selects its point)."""
     clone, base = make_clone(tmp)
     targets = registered_targets((clone / REGISTRY_FILE).read_text())
-    candidates = selected_variants(targets, bench)
+    variant, path = default_path(targets)
+    if metric == INSTRUCTIONS:
+        notebook = COUNTED_NOTEBOOK
+        candidates = [v for v in selected_variants(targets, bench, notebook)
+                      if not is_jax(v)]
+        path = path if selects_default_point(bench) else ()
+    else:
+        notebook, path = NOTEBOOK, ()
+        candidates = selected_variants(targets, bench)
     if not candidates:
-        raise DrillError(f"--bench {bench!r} selects no {NOTEBOOK} case (variants: "
-                         f"{', '.join(targets) or 'none registered'})")
+        raise DrillError(f"--bench {bench!r} selects no {notebook} case"
+                         f"{' of a CPU variant' if metric == INSTRUCTIONS else ''} "
+                         f"(variants: {', '.join(targets) or 'none registered'})")
     return {"tmp": tmp, "clone": clone, "base": base, "targets": targets,
-            "candidates": candidates}
+            "candidates": candidates, "default_variant": variant, "default_path": path}
 
 
 def drill(args, settings: dict, out: Path | None) -> int:
@@ -542,9 +841,11 @@ def drill(args, settings: dict, out: Path | None) -> int:
     runs: list[dict] = []
     error = None
     try:
-        ctx = setup(tmp, args.bench)
+        ctx = setup(tmp, args.bench, args.metric)
+        extra = (f", and the default call's path ({', '.join(ctx['default_path'])})"
+                 if ctx["default_path"] else "")
         print(f"clone {ctx['clone']} at {ctx['base'][:8]}; variants that may be slowed: "
-              f"{', '.join(ctx['candidates'])}", flush=True)
+              f"{', '.join(ctx['candidates'])}{extra}", flush=True)
         kinds = plan(args.runs, rng)
         for index, kind in enumerate(kinds, 1):
             print(f"[{index}/{len(kinds)}] {kind} ...", flush=True)
@@ -560,7 +861,7 @@ def drill(args, settings: dict, out: Path | None) -> int:
         else:
             shutil.rmtree(tmp, ignore_errors=True)
     write_out(out, settings, runs, error)
-    summary = summarize(runs)
+    summary = summarize(runs, args.metric)
     print("\n" + summary_table(summary))
     if out is not None:
         print(f"drill records: {out}")
@@ -570,11 +871,18 @@ def drill(args, settings: dict, out: Path | None) -> int:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--runs", type=int, default=20, help="rounds of one A/A and one A/B run")
-    p.add_argument("--bench", default=DEFAULT_BENCH, help="asv --bench regex compared")
+    p.add_argument("--metric", choices=METRICS, default=TIME,
+                   help="time: a busy-wait slowdown judged by timings; instructions: "
+                        "honest extra work judged by instruction counts")
+    p.add_argument("--bench", default=None,
+                   help=f"asv --bench regex compared (default: {DEFAULT_BENCH!r}; "
+                        f"instructions: {DEFAULT_INSTRUCTION_BENCH!r})")
     p.add_argument("--pairs", type=int, default=DEFAULT_PAIRS, help="pairs per benchmark")
     p.add_argument("--slowdown", type=float, default=1.25, help="factor of an A/B run")
     p.add_argument("--seed", type=int, default=None, help="seed of every random choice")
-    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON written after each run")
+    p.add_argument("--out", type=Path, default=None,
+                   help=f"JSON written after each run (default: {DEFAULT_OUT}; "
+                        f"instructions: {DEFAULT_INSTRUCTION_OUT})")
     p.add_argument("--machine", default=None, help="asv machine name (default: hostname)")
     p.add_argument("--keep", action="store_true", help="keep the temporary clone and logs")
     p.add_argument("--no-load", action="store_true", help="no load generator")
@@ -594,10 +902,16 @@ def main(argv=None) -> int:
         print("regression drill: need --runs >= 1, --pairs >= 2, --slowdown > 1",
               file=sys.stderr)
         return 2
+    if args.bench is None:
+        args.bench = DEFAULT_INSTRUCTION_BENCH if args.metric == INSTRUCTIONS else DEFAULT_BENCH
+    if args.out is None:
+        args.out = DEFAULT_INSTRUCTION_OUT if args.metric == INSTRUCTIONS else DEFAULT_OUT
     if args.seed is None:
         args.seed = random.randrange(2**32)
     settings = {k: v for k, v in vars(args).items() if k not in ("out", "load_generator")}
-    print(f"regression drill: {args.runs} x (A/A, A/B), slowdown x{args.slowdown:g}, "
+    how = "extra work" if args.metric == INSTRUCTIONS else "slowdown"
+    print(f"regression drill ({args.metric}): {args.runs} x (A/A, A/B), {how} "
+          f"x{args.slowdown:g}, "
           f"{args.pairs} pairs, --bench {args.bench!r}, seed {args.seed}", flush=True)
     started = time.monotonic()
     code = drill(args, settings, args.out.resolve() if args.out else None)
