@@ -535,8 +535,8 @@ def write_compare_page(path: Path, comparison) -> None:
     """The latest comparison's table as a page of its own (``compare.html``)."""
     header = ["benchmark", "params", "ratio head / base", "bounds", "mde", "verdict",
               "error"]
-    summary = (f"<p class='status'>Base {html.escape(str(comparison.base))}, head "
-               f"{html.escape(str(comparison.head))}, "
+    summary = (f"<p class='status'>Base {html.escape(str(comparison.base)[:8])}, head "
+               f"{html.escape(str(comparison.head)[:8])}, "
                f"{comparison.date.strftime('%Y-%m-%d %H:%M UTC')}: "
                f"{html.escape(comparison.verdict())}. Records: "
                f"{html.escape(str(comparison.path))}. <a href='vfi.html'>Back to the front "
