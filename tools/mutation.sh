@@ -31,6 +31,8 @@
 #   starts), whatever the coverage selection gave them: property tests written for the
 #   survivors of a run kill them without a new coverage pass (the report names the commit).
 #   A property test that fails on the unmutated snapshot is left out (and named).
+# COVERAGE_MODULES (default MODULES): the modules the coverage pass measures; a run of
+# fewer MODULES with the same COVERAGE_MODULES, REV and WORK reuses a pass already made.
 # The test pool: the library's tests (tests/test_*.py) for vfi/, and the tracker's test
 # files that import the module for vfi_bench/, less the tests KEYWORDS deselects (default
 # the JAX variants: XLA compiles cost minutes under coverage and JAX code runs none of
@@ -76,7 +78,7 @@ log() { echo "mutation: $(date -u +%H:%M:%S) $*"; }
 # ---- the coverage pass (once per commit) -------------------------------------------
 pool=()
 include=()
-for module in $MODULES; do
+for module in ${COVERAGE_MODULES:-$MODULES}; do
   include+=("$module")
   case $module in
     vfi/*) for f in "$TREE"/tests/test_*.py; do pool+=("tests/${f##*/}"); done ;;
