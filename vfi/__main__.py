@@ -235,10 +235,10 @@ def _progress(items):
 
 
 def estimated_call(member, model, variant, steps):
-    """Seconds one timed call would take, from one step on a grid a tenth as fine (at
-    least 20 points, compilation excluded) scaled by the variant's declared cost class."""
+    """Seconds one timed call would take, from one step on a grid half as fine (at least
+    20 points, compilation excluded) scaled by the variant's declared cost class."""
     n = model.grid.size
-    probe_n = min(n, max(20, n // 10))
+    probe_n = min(n, max(20, n // 2))
     probe = model if probe_n == n else model.with_grid(
         np.linspace(model.grid[0], model.grid[-1], probe_n))
     member.iterate(probe, 1, variant=variant)  # compile
@@ -290,7 +290,7 @@ def run_time(args, parser, member):
     ref_value = member.iterate(model, steps, variant=reference)
     scale = max(1.0, float(np.max(np.abs(ref_value))))
     for name in _progress(names):
-        estimate = estimated_call(member, model, name, steps)
+        estimate = estimated_call(member, model, name, steps)  # also compiles
         if estimate > args.max_call:
             rows.append({"variant": name, "median_s": None, "skipped": (
                 f"about {estimate:.3g} s a call, over --max-call {args.max_call:g}")})
