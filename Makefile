@@ -112,7 +112,10 @@ STATUS_FILE ?=
 COMPARE = $(TRACKER) compare --base '$(BASE)' --head '$(HEAD)' $(if $(OUT),--out '$(OUT)') \
 	$(RUN_OPTS) $(COMPARE_ARGS)
 CALIBRATE = $(TRACKER) calibrate $(RUN_OPTS)
-DRILL = $(TRACKER) drill --runs $(RUNS) $(if $(BENCH),--bench "$$BENCH") $(MACHINE_OPT)
+METRIC ?=
+SLOWDOWN ?=
+DRILL = $(TRACKER) drill --runs $(RUNS) $(if $(METRIC),--metric '$(METRIC)') \
+	$(if $(SLOWDOWN),--slowdown '$(SLOWDOWN)') $(if $(BENCH),--bench "$$BENCH") $(MACHINE_OPT)
 STATUS_GOALS := compare calibrate regression-drill
 
 ifneq ($(filter $(STATUS_GOALS),$(MAKECMDGOALS)),)
@@ -144,6 +147,9 @@ calibrate:
 # comment-only (A/A) and $(RUNS) one-variant x1.25 slowdown (A/B) commits (every entry
 # point of the variant slowed, the default call's compiled path included); reports false
 # alarms, detections and benchmarks flagged that were not slowed. Exit status 1 when the
-# targets are missed, 2 when a comparison could not run.
+# targets are missed, 2 when a comparison could not run. SLOWDOWN=f sets the factor.
+# METRIC=instructions: the A/B commits do honest extra work (f times the steps) in one CPU
+# variant or the default call's path, judged by instruction counts (bench_instructions):
+#   make regression-drill METRIC=instructions SLOWDOWN=1.05 RUNS=20
 regression-drill:
 	+@$(call with_status,$(DRILL))
