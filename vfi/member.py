@@ -141,6 +141,10 @@ class Member:
         fast = self.fast_iterate(model, num_iter, variant, v0, return_policy)
         if fast is not None:
             return fast
+        return self.general_iterate(model, num_iter, variant, v0, return_policy)
+
+    def general_iterate(self, model, num_iter, variant, v0, return_policy):
+        """:meth:`iterate` without the fast-path hook (for a front that tried it)."""
         num_iter = as_count("num_iter", num_iter)
         if return_policy and num_iter == 0:
             raise ValueError("num_iter must be >= 1 when return_policy=True "

@@ -103,21 +103,34 @@ def _fast_kernel():
     return _fast_kernel_cache[0]
 
 
-def _fast_call(grid, beta, num_iter, variant, v0, return_policy):
-    """``iterate``'s result by the compiled fast path where the call is the plain one and
-    the path applies, else None (the general path then runs). The one home of the rule
-    for both ``vfi.iterate(grid, beta, n)`` and ``vfi.cake.iterate(model, n)``."""
-    if (v0 is None and (variant is None or variant == "numba-maxplus")
-            and type(grid) is np.ndarray and type(beta) is float and type(num_iter) is int
-            and num_iter >= 1 and grid.ndim == 1 and grid.dtype is _FLOAT64):
-        fast = _fast_kernel_cache[0]
-        if fast is _UNRESOLVED:
-            fast = _fast_kernel()
-        if fast is not None:
-            value, policy = np.empty(grid.size), np.empty(grid.size, dtype=np.int64)
-            if fast(grid, beta, num_iter, value, policy):
-                return (value, policy) if return_policy else value
-    return None
+def with_fast_path(general):
+    """``iterate(grid, beta, num_iter, *, variant, v0, return_policy)`` that runs the
+    compiled fast path where the call is the plain one and the path applies, else returns
+    ``general(grid, beta, num_iter, variant, v0, return_policy)``.
+
+    The one home of the fast path's rule, for both ``vfi.iterate(grid, beta, n)`` (whose
+    general path is the member's on ``CakeEating(grid, beta)``) and the member's hook
+    (whose general path is None: the member's own then runs). Written as one function
+    with the fallback inside, so the notebook's call costs no extra Python call.
+    """
+    def iterate(grid, beta, num_iter, *, variant=DEFAULT_VARIANT, v0=None, return_policy=False):
+        if (v0 is None and (variant is None or variant == "numba-maxplus")
+                and type(grid) is np.ndarray and type(beta) is float and type(num_iter) is int
+                and num_iter >= 1 and grid.ndim == 1 and grid.dtype is _FLOAT64):
+            fast = _fast_kernel_cache[0]
+            if fast is _UNRESOLVED:
+                fast = _fast_kernel()
+            if fast is not None:
+                value, policy = np.empty(grid.size), np.empty(grid.size, dtype=np.int64)
+                if fast(grid, beta, num_iter, value, policy):
+                    return (value, policy) if return_policy else value
+        return general(grid, beta, num_iter, variant, v0, return_policy)
+
+    return iterate
+
+
+#: The fast path alone: its result, or None where the general path must run.
+_fast_call = with_fast_path(lambda grid, beta, num_iter, variant, v0, return_policy: None)
 
 
 def _exact(problem, tol):
@@ -162,7 +175,8 @@ class CakeMember(Member):
         return kernel(model.grid, model.beta, v, num_iter)
 
     def fast_iterate(self, model, num_iter, variant, v0, return_policy):
-        return _fast_call(model.grid, model.beta, num_iter, variant, v0, return_policy)
+        return _fast_call(model.grid, model.beta, num_iter, variant=variant, v0=v0,
+                          return_policy=return_policy)
 
     def default_solve_variant(self):
         """The first of :data:`SOLVE_PREFERENCE` that is available here."""

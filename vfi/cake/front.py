@@ -7,14 +7,19 @@ the notebook's call costs what it did before the member existed.
 """
 from __future__ import annotations
 
-from vfi.cake import CAKE, DEFAULT_VARIANT, _fast_call
+from vfi.cake import CAKE, DEFAULT_VARIANT, with_fast_path
 from vfi.cake.problem import CakeEating
 
 __all__ = ["iterate", "bellman", "solve"]
 
 
-def iterate(grid, beta, num_iter, *, variant=DEFAULT_VARIANT, v0=None, return_policy=False):
-    """:meth:`vfi.cake.CakeMember.iterate` on ``CakeEating(grid, beta)``.
+def _general(grid, beta, num_iter, variant, v0, return_policy):
+    return CAKE.general_iterate(CakeEating(grid, beta), num_iter, variant, v0, return_policy)
+
+
+iterate = with_fast_path(_general)
+iterate.__module__, iterate.__qualname__ = __name__, "iterate"
+iterate.__doc__ = """:meth:`vfi.cake.CakeMember.iterate` on ``CakeEating(grid, beta)``.
 
     Parameters
     ----------
@@ -25,11 +30,6 @@ def iterate(grid, beta, num_iter, *, variant=DEFAULT_VARIANT, v0=None, return_po
     num_iter, variant, v0, return_policy
         As for :meth:`vfi.cake.CakeMember.iterate` (default start ``sqrt(grid)``).
     """
-    fast = _fast_call(grid, beta, num_iter, variant, v0, return_policy)
-    if fast is not None:
-        return fast
-    return CAKE.iterate(CakeEating(grid, beta), num_iter, variant=variant, v0=v0,
-                        return_policy=return_policy)
 
 
 def bellman(grid, beta, v, *, variant=DEFAULT_VARIANT):
