@@ -447,3 +447,373 @@ def test_drill_checks_both_exit_statuses_against_the_records(tmp_path, monkeypat
     else:
         with pytest.raises(drill.DrillError, match="records say"):
             call()
+
+
+# ---- the instruction mode: honest extra work ----------------------------------------
+
+FAKE_KERNELS = '''"""Fake kernels that log their calls: (grid, beta, v, num_iter) like the
+registry's, one writing into output arrays like the compiled fast path, and one without steps."""
+import numpy as np
+
+calls = []
+
+
+def kernel(grid, beta, v, num_iter):
+    """K fake steps: v + K * beta."""
+    calls.append(("kernel", num_iter))
+    return v + num_iter * beta
+
+
+def into(grid, beta, num_iter, value, policy):
+    """The fast path's shape: writes into value and policy, returns True."""
+    calls.append(("into", num_iter))
+    value[:] = grid * num_iter
+    policy[:] = num_iter
+    return True
+
+
+def plain(x):
+    calls.append(("plain", 1))
+    return [x, x]
+'''
+
+
+@pytest.fixture
+def heavier(tmp_path):
+    """The fake kernels' module with every function doing ``factor`` times its work."""
+    def load(factor):
+        source = FAKE_KERNELS
+        for function in ("kernel", "into", "plain"):
+            source = drill.inject_extra_work(source, function, factor)
+        path = tmp_path / f"fake_{str(factor).replace('.', '_')}.py"
+        path.write_text(source)
+        return load_module(path, path.stem)
+    return load
+
+
+@pytest.mark.parametrize("factor, calls", [(1.05, 105), (1.25, 125), (2.0, 200)])
+def test_extra_work_makes_factor_times_the_calls_of_one_step(heavier, factor, calls):
+    module = heavier(factor)
+    for i in range(100):
+        assert module.kernel(None, 0.5, float(i), 1) == i + 0.5  # the call's own result
+    assert module.calls == [("kernel", 1)] * calls
+    module.calls.clear()
+    for i in range(100):
+        assert module.plain(i) == [i, i]
+    assert module.calls == [("plain", 1)] * calls
+    assert module.kernel._drill_asked == [100] and module.plain._drill_asked == [100]
+
+
+@pytest.mark.parametrize("factor, extra", [(1.05, 5), (1.25, 25)])
+def test_extra_work_of_a_many_step_call_is_more_steps_on_that_call(heavier, factor, extra):
+    """What an instruction count sees: each 100-step call runs ``extra`` more steps, so
+    every call (not only some) does ``factor`` times the steps."""
+    module = heavier(factor)
+    assert module.kernel(None, 1.0, 0.0, 100) == 100.0
+    assert module.kernel(None, 1.0, 0.0, num_iter=100) == 100.0  # by keyword too
+    assert module.calls == [("kernel", extra), ("kernel", 100)] * 2
+    assert sum(k for _, k in module.calls) == round(factor * 200)
+
+
+def test_extra_work_leaves_the_real_result_in_output_arrays(heavier):
+    np = pytest.importorskip("numpy")
+    module = heavier(1.05)
+    grid = np.linspace(0.1, 1.0, 7)
+    value, policy = np.empty(7), np.empty(7, dtype=np.int64)
+    assert module.into(grid, 0.95, 100, value, policy) is True
+    assert module.calls == [("into", 5), ("into", 100)]  # the extra steps first
+    assert np.array_equal(value, grid * 100) and (policy == 100).all()
+
+
+def test_extra_work_changes_no_result_and_keeps_the_name(heavier):
+    module = heavier(1.25)
+    assert module.kernel.__name__ == "kernel" and "fake steps" in module.kernel.__doc__
+    assert [module.kernel(None, 0.5, 1.0, k) for k in (0, 1, 3, 8)] == [1.0, 1.5, 2.5, 5.0]
+
+
+def test_work_fraction_is_exact():
+    assert drill.work_fraction(1.05) == (1, 20)
+    assert drill.work_fraction(1.25) == (1, 4)
+    assert drill.work_fraction(1.001) == (1, 1000)
+
+
+def test_extra_work_of_real_entry_points_is_valid_python():
+    targets = drill.registered_targets((REPO / drill.REGISTRY_FILE).read_text())
+    for entries in targets.values():
+        for target in entries:
+            path, function = drill.entry_point(REPO, target)
+            source = path.read_text()
+            new = drill.inject_extra_work(source, function, 1.05)
+            assert new.startswith(source.rstrip("\n"))
+            rebinding = ast.parse(new).body[-1]
+            assert isinstance(rebinding, ast.Assign), target
+            assert ast.unparse(rebinding.targets[0]) == function
+    loops = drill.entry_point(REPO, "vfi.cake.numba:iterate_loops")[0].read_text()
+    assert drill.step_parameter(loops, "iterate_loops") == (3, "num_iter")
+    fast = drill.entry_point(REPO, "vfi.cake.maxplus:checked_default")[0].read_text()
+    assert drill.step_parameter(fast, "checked_default") == (2, "num_iter")
+    assert drill.step_parameter(SLEEPER, "work") is None
+    with pytest.raises(drill.DrillError, match="no top-level function"):
+        drill.inject_extra_work(SLEEPER, "missing", 1.05)
+
+
+HEAVIER_DEFAULT = """
+import numpy as np
+import vfi
+from vfi.cake import maxplus
+
+grid = np.linspace(0.1, 1.0, 100)
+value = vfi.iterate(grid, 0.95, 100)        # the plain default call: the fast path
+asked = list(maxplus.checked_default._drill_asked)
+original = maxplus.checked_default.__wrapped__
+v, p = np.empty(100), np.empty(100, dtype=np.int64)
+assert original(grid, 0.95, 100, v, p)
+print(asked[0], int(np.array_equal(value, v)), vfi.cake.default_variant())
+"""
+
+
+@pytest.mark.skipif("numba-maxplus" not in __import__("vfi").variants(),
+                    reason="the default call's fast path is numba-maxplus's, with numba")
+def test_extra_work_on_the_default_call_path_keeps_its_result(tmp_path):
+    """The default case of the instruction mode: numba-maxplus's fast path doing x1.05
+    its steps; the plain default call goes through the wrapper and returns the same
+    value as the original."""
+    shutil.copytree(REPO / "vfi", tmp_path / "vfi")
+    _, fast_path = drill.default_path(
+        drill.registered_targets((REPO / drill.REGISTRY_FILE).read_text()))
+    assert fast_path == ("vfi.cake.maxplus:checked_default",)
+    path, function = drill.entry_point(tmp_path, fast_path[0])
+    path.write_text(drill.inject_extra_work(path.read_text(), function, 1.05))
+    done = subprocess.run([sys.executable, "-c", HEAVIER_DEFAULT], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "PYTHONPATH": str(tmp_path),
+                               "VFI_CACHE_DIR": str(tmp_path / "cache")})
+    assert done.returncode == 0, done.stderr[-2000:]
+    asked, same, default = done.stdout.split()
+    assert default == "numba-maxplus" and same == "1"
+    assert int(asked) >= 100  # the 100 steps of the call at least went through it
+
+
+# ---- the instruction mode: classification, spread, targets --------------------------
+
+def counted(point: str, verdict: str, ratio: float = 1.0,
+            benchmark: str = drill.COUNTED_NOTEBOOK) -> dict:
+    return {"benchmark": benchmark, "params": repr(point), "ratio": ratio, "low": ratio,
+            "high": ratio, "verdict": verdict, "threshold": 1.005, "instructions": ratio}
+
+
+def headline(verdict: str, ratio: float = 1.0, point: str = drill.DEFAULT_POINT) -> dict:
+    return counted(point, verdict, ratio, drill.HEADLINE)
+
+
+QUIET = [counted("numba-loops", "same-instructions"),
+         counted("numpy-masked", "same-instructions", 1.0004),
+         counted("jax-vmap", "same-instructions", 0.996),
+         counted("numba-maxplus", "same-instructions"), headline("same-instructions")]
+
+
+def test_instruction_aa_false_alarm_on_more_or_fewer():
+    ok = drill.classify_counts(drill.AA, QUIET, None, "numba-maxplus")
+    assert ok["false_alarm"] is False and ok["flagged"] == []
+    for verdict, ratio in (("more-instructions", 1.01), ("fewer-instructions", 0.99)):
+        out = drill.classify_counts(drill.AA, QUIET + [counted("numba-concave", verdict,
+                                                               ratio)], None)
+        assert out["false_alarm"] is True, verdict
+        assert out["flagged"] == [f"{drill.COUNTED_NOTEBOOK}('numba-concave')"]
+
+
+def test_instruction_ab_detected_only_when_the_slowed_point_counts_more():
+    hit = [counted("numba-loops", "more-instructions", 1.05)] + QUIET[1:]
+    out = drill.classify_counts(drill.AB, hit, "numba-loops", "numba-maxplus")
+    assert out["detected"] is True and out["flagged_not_slowed"] == []
+    assert out["target"] == f"{drill.COUNTED_NOTEBOOK}('numba-loops')"
+    for verdict in ("same-instructions", "fewer-instructions", "skipped", "regressed"):
+        miss = [counted("numba-loops", verdict, 1.05)] + QUIET[1:]
+        assert drill.classify_counts(drill.AB, miss, "numba-loops")["detected"] is False
+    assert drill.classify_counts(drill.AB, QUIET[1:], "numba-loops")["detected"] is False
+
+
+def test_instruction_ab_flags_elsewhere_are_flagged_not_slowed():
+    records = [counted("numba-loops", "more-instructions", 1.05),
+               counted("numpy-masked", "fewer-instructions", 0.99),
+               counted("numba-maxplus", "same-instructions"),
+               headline("more-instructions", 1.01)]
+    out = drill.classify_counts(drill.AB, records, "numba-loops", "numba-maxplus")
+    assert out["detected"] is True
+    assert out["flagged_not_slowed"] == [
+        f"{drill.COUNTED_NOTEBOOK}('numpy-masked')",
+        f"{drill.HEADLINE}('{drill.DEFAULT_POINT}')"]  # numba-loops is not the default
+
+
+def test_instruction_ab_default_path_and_its_variant_are_both_slowed():
+    """Slowing the default call's path slows numba-maxplus's named calls too, and the
+    reverse: neither counts as flagged but not slowed."""
+    both = [counted("numba-loops", "same-instructions"),
+            counted("numba-maxplus", "more-instructions", 1.04),
+            headline("more-instructions", 1.05)]
+    out = drill.classify_counts(drill.AB, both, drill.DEFAULT_CASE, "numba-maxplus")
+    assert out["detected"] is True and out["flagged_not_slowed"] == []
+    assert out["target"] == f"{drill.HEADLINE}('{drill.DEFAULT_POINT}')"
+    out = drill.classify_counts(drill.AB, both, "numba-maxplus", "numba-maxplus")
+    assert out["detected"] is True and out["flagged_not_slowed"] == []
+    missed = [both[0], both[1], headline("same-instructions")]
+    out = drill.classify_counts(drill.AB, missed, drill.DEFAULT_CASE, "numba-maxplus")
+    assert out["detected"] is False
+    other = [headline("more-instructions", 1.05), headline("more-instructions", 1.1,
+                                                           "exact-fixed-point-1M")]
+    out = drill.classify_counts(drill.AB, other, drill.DEFAULT_CASE, "numba-maxplus")
+    assert out["flagged_not_slowed"] == [f"{drill.HEADLINE}('exact-fixed-point-1M')"]
+
+
+def test_aa_spread_per_point_and_its_cpu_maximum():
+    out = drill.classify_counts(drill.AA, QUIET, None)
+    assert out["spread"][f"{drill.COUNTED_NOTEBOOK}('numpy-masked')"] == pytest.approx(4e-4)
+    assert out["spread"][f"{drill.COUNTED_NOTEBOOK}('jax-vmap')"] == pytest.approx(4e-3)
+    assert drill.deterministic_spread(out["spread"]) == pytest.approx(4e-4)  # JAX left out
+    line = drill.spread_line(out["spread"])
+    assert "CPU points max 0.0400%" in line and "jax-vmap 0.4000%" in line
+    assert drill.deterministic_spread({}) is None
+
+
+def instruction_run(kind, false_alarm=None, detected=None, fns=(), spread=None):
+    return {"kind": kind, "false_alarm": false_alarm, "detected": detected,
+            "flagged_not_slowed": list(fns), "spread": spread or {}}
+
+
+def test_instruction_summary_and_targets():
+    runs = ([instruction_run(drill.AA, False, spread={"x('numba-loops')": 2e-4,
+                                                     "x('jax-vmap')": 0.01})] * 20
+            + [instruction_run(drill.AB, detected=True)] * 20)
+    s = drill.summarize(runs, drill.INSTRUCTIONS)
+    assert s == {**summary(20, 0, 20, 20), "metric": "instructions",
+                 "aa_spread": pytest.approx(2e-4)}
+    assert drill.exit_status(s) == 0
+    assert "0.0200%" in drill.summary_table(s) and "targets met" in drill.summary_table(s)
+    assert drill.exit_status({**s, "false_alarms": 1}) == 1  # none allowed
+    assert drill.exit_status({**s, "detections": 19}) == 1   # all needed
+    assert drill.exit_status({**s, "flagged_not_slowed": 1}) == 1
+    assert drill.exit_status({**s, "aa_spread": 0.0011}) == 1
+    assert drill.exit_status({**s, "aa_spread": None}) == 0
+    assert drill.summarize(runs) == summary(20, 0, 20, 20)  # the time mode's keys only
+
+
+@pytest.mark.parametrize("status, rc, verdict, ratio, ok", [
+    (1, 1, "more-instructions", 1.05, True),
+    (0, 0, "more-instructions", 1.05, False),  # more instructions must exit 1
+    (0, 0, "fewer-instructions", 0.95, True),
+    (1, 1, "fewer-instructions", 0.95, False),
+    (0, 0, "same-instructions", 1.0, True),
+])
+def test_drill_checks_exit_statuses_of_instruction_records(tmp_path, monkeypatch, status,
+                                                           rc, verdict, ratio, ok):
+    record = counted("numba-loops", verdict, ratio)
+    monkeypatch.setattr(drill, "compare_command", fake_make(status, rc, [record], tmp_path))
+    def call():
+        return drill.compare(tmp_path, "a", "b", None, 0, tmp_path / "run.json",
+                             tmp_path / "run.log")
+    if ok:
+        assert call() == ([record], status)
+    else:
+        with pytest.raises(drill.DrillError, match="records say"):
+            call()
+
+
+# ---- the instruction mode over a tiny repository, and its plumbing -------------------
+
+TINY_COUNTED_REGISTRY = '''from vfi import registry
+registry.register("cake", "fast", "vfi.cake.kernels:fast", fast_path="vfi.cake.kernels:path")
+registry.register("cake", "slow", "vfi.cake.kernels:slow")
+registry.register("cake", "jax-slow", "vfi.cake.kernels:slow")
+'''
+TINY_COUNTED_KERNELS = TINY_KERNELS + '''
+
+def path(grid, beta, num_iter, value, policy):
+    """the default call's path"""
+    return True
+'''
+
+
+@pytest.fixture
+def tiny_counted_repo(tiny_repo):
+    (tiny_repo / drill.REGISTRY_FILE).write_text(TINY_COUNTED_REGISTRY)
+    (tiny_repo / "vfi" / "cake" / "kernels.py").write_text(TINY_COUNTED_KERNELS)
+    git(tiny_repo, "commit", "-q", "-am", "a fast path, a JAX variant")
+    return tiny_repo
+
+
+def fake_counting_compare(seen):
+    """A comparison that counts more instructions exactly where the head adds work."""
+    def compare(clone, base, head, args, seed, out, log):
+        diff = git(clone, "diff", base, head)
+        seen.append((args.bench, diff))
+        more = {f: f"{f} = _drill_more_work({f}" in diff for f in ("fast", "slow", "path")}
+        assert "_drill_slowed" not in diff  # no busy wait in this mode
+        records = [counted(v, "more-instructions" if more[v] or (v == "fast" and
+                                                                 more["path"])
+                           else "same-instructions", 1.05 if more[v] else 1.0)
+                   for v in ("fast", "slow")]
+        records.append(counted("jax-slow", "same-instructions", 1.0002))
+        records.append(headline("more-instructions" if more["path"] or more["fast"]
+                                else "same-instructions", 1.05 if more["path"] else 1.0))
+        out.write_text(json.dumps(records))
+        return records, drill.expected_status(records)
+    return compare
+
+
+def test_instruction_drill_on_a_tiny_repo(tiny_counted_repo, tmp_path, monkeypatch, capsys):
+    seen = []
+    monkeypatch.setattr(drill, "compare", fake_counting_compare(seen))
+    monkeypatch.setattr(drill, "DEFAULT_CASE_SHARE", 0.5)
+    out = tmp_path / "drill.json"
+    code = drill.main(["--metric", "instructions", "--slowdown", "1.05", "--runs", "8",
+                       "--seed", "11", "--no-load", "--out", str(out)])
+    data = json.loads(out.read_text())
+    assert code == 0, data["summary"]
+    assert data["summary"] == {**summary(8, 0, 8, 8), "metric": "instructions",
+                               "aa_spread": 0.0}  # the JAX point's 0.02% left out
+    assert data["settings"]["metric"] == "instructions"
+    assert data["settings"]["bench"] == drill.DEFAULT_INSTRUCTION_BENCH
+    assert {bench for bench, _ in seen} == {drill.DEFAULT_INSTRUCTION_BENCH}
+    slowed = {r["slowed"] for r in data["runs"] if r["kind"] == drill.AB}
+    assert slowed <= {"fast", "slow", drill.DEFAULT_CASE} and "jax-slow" not in slowed
+    assert drill.DEFAULT_CASE in slowed  # seed 11 picks the default call's path
+    for run in data["runs"]:
+        if run["kind"] == drill.AB and run["slowed"] == drill.DEFAULT_CASE:
+            assert run["touched"] == "vfi.cake.kernels:path"
+    printed = capsys.readouterr().out
+    assert printed.count("-> detected") == 8 and printed.count("-> ok") == 8
+    assert printed.count("instruction spread |ratio - 1|: CPU points max 0.0000%") == 8
+    assert "A/A instruction spread, CPU points" in printed and "targets met" in printed
+
+
+def test_instruction_drill_refuses_a_bench_without_cpu_counted_cases(tiny_counted_repo,
+                                                                     tmp_path):
+    only_jax = r"^bench_instructions\.NotebookInstructions\.track_instructions\('jax"
+    assert drill.main(["--metric", "instructions", "--runs", "1", "--bench", only_jax,
+                       "--no-load", "--out", str(tmp_path / "d.json")]) == 2
+
+
+def test_instruction_bench_default_selects_notebook_and_default_point():
+    import re
+    regex = re.compile(drill.DEFAULT_INSTRUCTION_BENCH)
+    assert regex.search(drill.notebook_label("numba-loops", drill.COUNTED_NOTEBOOK))
+    assert drill.selects_default_point(drill.DEFAULT_INSTRUCTION_BENCH)
+    assert not regex.search(f"{drill.HEADLINE}('exact-fixed-point-1M')")
+    assert not regex.search(drill.notebook_label("numba-loops"))  # no timing
+    assert not drill.selects_default_point(r"^bench_instructions\.NotebookInstructions")
+
+
+def test_make_regression_drill_passes_metric_slowdown_and_runs():
+    # PY=echo prints the drill's arguments as the shell passed them.
+    done = subprocess.run(["make", "-s", "regression-drill", "PY=echo", "STAMP=",
+                           "METRIC=instructions", "SLOWDOWN=1.05", "RUNS=20"], cwd=REPO,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    argv = done.stdout.split()
+    assert argv[:3] == ["-m", "vfi_bench", "drill"]
+    args = drill.parser().parse_args(argv[3:])
+    assert (args.metric, args.slowdown, args.runs) == ("instructions", 1.05, 20)
+    plain = subprocess.run(["make", "-s", "regression-drill", "PY=echo", "STAMP="],
+                           cwd=REPO, capture_output=True, text=True)
+    args = drill.parser().parse_args(plain.stdout.split()[3:])
+    assert (args.metric, args.slowdown, args.runs, args.bench) == ("time", 1.25, 20, None)
