@@ -1,8 +1,8 @@
 #!/usr/bin/env python
 r"""Regression drill: does ``make compare`` catch a small slowdown, and only that?
 
-    python -m vfi_bench drill [--runs 20] [--bench REGEX] [--pairs N]
-                              [--slowdown 1.25] [--seed S] [--out FILE.json]
+    python -m vfi_bench drill [--runs 20] [--metric time|instructions] [--bench REGEX]
+                              [--pairs N] [--slowdown 1.25] [--seed S] [--out FILE.json]
 
 In a temporary ``git clone`` of this repository (HEAD as committed, not the working
 tree) the drill makes ``--runs`` rounds of two runs each, in random order:
@@ -41,6 +41,25 @@ threshold, else 0) and make's (the same, 3 as 1).
 Exit status: 0 when the targets hold for the runs done (at most 1 false alarm per 20
 A/A runs, at least 19 detections per 20 A/B runs, nothing flagged that was not slowed),
 1 when they do not, 2 when a comparison could not run (the drill stops there).
+
+The instruction mode (``--metric instructions``; ``make regression-drill
+METRIC=instructions SLOWDOWN=1.05``) checks compare's instruction counts
+(``bench_instructions``, ``more-instructions``/``fewer-instructions``), which a busy wait
+does not move. Its A/B commits do honest extra work instead
+(:func:`inject_extra_work`: ``--slowdown`` times the steps asked, by a counter in the
+wrapper, the extra share run as one more call of the original, its result discarded), in
+one CPU variant picked at random (never a JAX one: their counts wiggle) or, in a share
+:data:`DEFAULT_CASE_SHARE` of the A/B runs, in the default call's path (the registry's
+``fast_path``, counted by ``HeadlineInstructions``' ``steps-10k-default``). ``--bench``
+defaults to :data:`DEFAULT_INSTRUCTION_BENCH`, ``--out`` to
+``.asv/regression-drill-instructions.json``. Runs are classified by
+:func:`classify_counts`: an A/A false alarm is any ``more-instructions`` or
+``fewer-instructions``; an A/B run is detected when the slowed point's record is
+``more-instructions``, and any other flag on a point that does not run the slowed code
+is flagged but not slowed. Each A/A line is followed by its instruction spread
+(|ratio - 1| per point, :func:`spread_line`). Its targets allow nothing: no false alarm,
+every A/B run detected, nothing else flagged, and an A/A spread of every CPU point at
+most :data:`MAX_AA_SPREAD` (0.1 %) in one compare.
 """
 from __future__ import annotations
 
