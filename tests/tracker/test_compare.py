@@ -625,19 +625,29 @@ class PythonEnv:
 
 @pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="no CPU affinity here")
 @pytest.mark.parametrize("placement", compare.PLACEMENTS)
-def test_both_processes_of_a_pair_run_on_one_cpu_the_next_for_each_pair(tmp_path, placement):
-    allowed = os.sched_getaffinity(0)
+def test_both_processes_of_a_pair_run_on_the_least_busy_cpu(tmp_path, monkeypatch, placement):
+    allowed = sorted(os.sched_getaffinity(0))
+    busy = {cpu: 100 - 10 * k for k, cpu in enumerate(allowed)}  # the last CPU idlest
+    readings = iter([{c: (0, 0) for c in allowed}, {c: (100 - busy[c], 100) for c in allowed}])
+    monkeypatch.setattr(compare, "cpu_times", lambda: next(readings))
     sides = {s: compare.Side(s, PythonEnv(), placement=placement) for s in "AB"}
-    seen = []
-    for index in range(len(allowed) + 1):
-        with compare.ProcessPairs(sides, str(tmp_path), index=index) as pairs:
-            cpus = {s: os.sched_getaffinity(w.proc.pid) for s, w in pairs.workers.items()}
-            pairs.restart("B")  # a replaced process keeps its pair's CPU
-            cpus["B again"] = os.sched_getaffinity(pairs.workers["B"].proc.pid)
-        seen.append(cpus)
+    with compare.ProcessPairs(sides, str(tmp_path)) as pairs:
+        cpus = {s: os.sched_getaffinity(w.proc.pid) for s, w in pairs.workers.items()}
+        pairs.restart("B")  # a replaced process keeps its pair's CPU
+        cpus["B again"] = os.sched_getaffinity(pairs.workers["B"].proc.pid)
     if placement == "free":
-        assert all(c == {s: allowed for s in c} for c in seen)
-        return
-    assert all(len(set(map(frozenset, c.values()))) == 1 and len(c["A"]) == 1 for c in seen)
-    first = [min(c["A"]) for c in seen]
-    assert first == [sorted(allowed)[k % len(allowed)] for k in range(len(allowed) + 1)]
+        assert cpus == {s: set(allowed) for s in cpus}
+    else:
+        assert cpus == {s: {allowed[-1]} for s in cpus}
+
+
+def test_the_idlest_cpu_is_read_from_proc_stat(tmp_path):
+    stat = tmp_path / "stat"
+    stat.write_text("cpu  10 0 10 80 0 0 0 0 0 0\ncpu0 5 0 5 40 0 0 0 0 0 0\n"
+                    "cpu1 5 0 5 40 0 0 0 0 0 0\nintr 1 2 3\n")
+    before = compare.cpu_times(str(stat))
+    assert before == {0: (40, 50), 1: (40, 50)}
+    stat.write_text("cpu0 50 0 5 45 0 0 0 0 0 0\ncpu1 6 0 6 88 0 0 0 0 0 0\n")
+    assert compare.idlest(before, compare.cpu_times(str(stat)), {0, 1}) == 1
+    assert compare.cpu_times(str(tmp_path / "missing")) == {}
+    assert compare.idlest({}, {}, {3, 2}) == 2  # nothing read: the lowest allowed CPU

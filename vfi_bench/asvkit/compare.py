@@ -126,20 +126,58 @@ DEFAULT_EXTRA = st.EXTRA_LOOKS
 THREAD_VARIABLES = ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
                     "OPENBLAS_NUM_THREADS")
 #: Where the two processes of a process pair run (``--placement``). ``same-cpu`` (the
-#: default) pins both to one CPU, the next one for each process pair, so base and head
-#: share whatever else that CPU carries; ``free`` leaves them to the scheduler, which on a
-#: loaded 2-core machine can put them on different CPUs with different neighbours, which
-#: shifts whole process pairs (see asvkit's README for the A/A spreads measured).
+#: default) pins both to one CPU, the least busy one when the pair starts, so base and
+#: head share whatever else that CPU carries and the other CPUs are left to the load;
+#: ``free`` leaves them to the scheduler, which on a loaded 2-core machine can put them on
+#: different CPUs with different neighbours, and that shifts whole process pairs (see
+#: asvkit's README for the A/A spreads measured).
 PLACEMENTS = ("same-cpu", "free")
+#: Seconds over which each CPU's idle time is read to choose a process pair's CPU.
+IDLE_WINDOW = 0.2
 
 
-def cpu_of_pair(index: int) -> int | None:
-    """The CPU process pair ``index`` is pinned to under ``same-cpu``: the allowed CPUs in
-    turn (None where the system cannot pin)."""
+def cpu_times(path: str = "/proc/stat") -> dict[int, tuple[int, int]]:
+    """``{cpu: (idle, total)}`` jiffies from ``/proc/stat`` (empty where it is missing)."""
+    found = {}
+    try:
+        lines = Path(path).read_text().splitlines()
+    except OSError:
+        return found
+    for line in lines:
+        name, *fields = line.split()
+        if name.startswith("cpu") and name[3:].isdigit():
+            values = [int(v) for v in fields]
+            idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+            found[int(name[3:])] = (idle, sum(values))
+    return found
+
+
+def idlest(before: dict, after: dict, allowed) -> int:
+    """The CPU of ``allowed`` with the largest idle share between two :func:`cpu_times`
+    readings (the lowest number among equals).
+
+    Examples
+    --------
+    >>> idlest({0: (0, 0), 1: (0, 0)}, {0: (10, 100), 1: (90, 100)}, [0, 1])
+    1
+    """
+    def share(cpu):
+        idle = after[cpu][0] - before[cpu][0]
+        total = after[cpu][1] - before[cpu][1]
+        return idle / total if total > 0 else 0.0
+    known = [c for c in sorted(allowed) if c in before and c in after]
+    return max(known, key=share) if known else min(allowed)
+
+
+def cpu_for_pair(window: float = IDLE_WINDOW) -> int | None:
+    """The CPU a ``same-cpu`` process pair is pinned to: the least busy allowed one over
+    ``window`` seconds (None where the system cannot pin)."""
     if not hasattr(os, "sched_getaffinity"):
         return None
-    cpus = sorted(os.sched_getaffinity(0))
-    return cpus[index % len(cpus)]
+    allowed = os.sched_getaffinity(0)
+    before = cpu_times()
+    time.sleep(window)
+    return idlest(before, cpu_times(), allowed)
 
 
 def say(*args, **kwargs) -> None:
@@ -416,12 +454,12 @@ class ProcessPairs:
     processes run in a temporary folder, removed on exit.
     """
 
-    def __init__(self, sides: dict[str, Side], benchmark_dir: str, index: int = 0):
+    def __init__(self, sides: dict[str, Side], benchmark_dir: str):
         self.sides, self.benchmark_dir = sides, benchmark_dir
         self.workers: dict[str, Worker] = {}
         self.cwd = ""
         pinned = all(side.placement == "same-cpu" for side in sides.values())
-        self.cpu = cpu_of_pair(index) if pinned else None
+        self.cpu = cpu_for_pair() if pinned else None
 
     def __enter__(self):
         self.cwd = tempfile.mkdtemp(prefix="asvkit-compare-")
@@ -537,7 +575,7 @@ def measure(cases: Sequence[Case], sides: dict[str, Side], benchmark_dir: str,
         order = [c for c in cases if p == 0 or not c.isolated]
         rng.shuffle(order)
         started = time.monotonic()
-        with ProcessPairs(sides, benchmark_dir, index=p) as pp:
+        with ProcessPairs(sides, benchmark_dir) as pp:
             sample_pairs([c for c in order if not c.isolated], pp.sampler, per_process, rng,
                          x, failed)
             sample_pairs([c for c in order if c.isolated], pp.sampler, isolated_pairs, rng,
@@ -1484,8 +1522,8 @@ def parser(default_bench: str = ".") -> argparse.ArgumentParser:
                             "default: every one)")
         q.add_argument("--placement", choices=PLACEMENTS, default="same-cpu",
                        help="same-cpu (default): both processes of a process pair pinned "
-                            "to one CPU, the next CPU for each pair; free: left to the "
-                            "scheduler")
+                            "to one CPU, the least busy when the pair starts; free: left "
+                            "to the scheduler")
         q.add_argument("--threads", type=int, default=1,
                        help="thread pools of the benchmark processes (NUMBA_NUM_THREADS, "
                             "OMP_NUM_THREADS, ...); 0 leaves them as they are")
