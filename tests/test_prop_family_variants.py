@@ -56,3 +56,23 @@ def test_compiled_mpi_is_modified_policy_iteration_while_the_policy_changes(vari
     scale = max(1.0, float(np.max(np.abs(generic.value))))
     assert np.max(np.abs(compiled.value - generic.value)) <= 1e-9 * scale
     assert abs(compiled.error_bound - generic.error_bound) <= 1e-9 * scale
+
+
+@pytest.mark.parametrize("variant", growth.variants())
+def test_zero_steps_return_v0_and_k_steps_compose(variant):
+    """T^0 v0 = v0 (a copy), and T^(a+b) v0 = T^b (T^a v0), in every variant (the
+    iterations alternate two buffers: an odd or zero count must still land in the
+    result)."""
+    if "jax" in variant:
+        pytest.skip("XLA compiles are slow here; the compiled variants are the point")
+    model = growth.afv2015(30)
+    rng = np.random.default_rng(0)
+    v0 = rng.normal(size=model.shape)
+    zero = growth.iterate(model, 0, variant=variant, v0=v0)
+    np.testing.assert_array_equal(zero, v0)
+    assert zero is not v0
+    for a, b in ((1, 2), (2, 1), (3, 0)):
+        both = growth.iterate(model, a + b, variant=variant, v0=v0)
+        split = growth.iterate(model, b, variant=variant,
+                               v0=growth.iterate(model, a, variant=variant, v0=v0))
+        np.testing.assert_allclose(split, both, rtol=1e-13, atol=1e-13)
