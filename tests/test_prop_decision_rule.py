@@ -1,0 +1,62 @@
+"""The decision rule (vfi_bench.asvkit.stats) decides each point on its own data
+(issue 32, the mutation check): ``decide_look`` and ``confirm_look`` are vectorised over
+the leading axes, and a batch of points gets, point by point, the verdicts, bounds and
+mde that each point gets alone, whatever the number of points against the number of
+units."""
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vfi_bench.asvkit import stats
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), points=st.integers(2, 7), units=st.integers(3, 9),
+       shift=st.floats(-0.2, 0.2), trim=st.sampled_from([0.0, 0.2]))
+def test_a_batch_is_decided_point_by_point(seed, points, units, shift, trim):
+    if points == units:
+        points += 1  # a batch whose leading axis differs from the units axis
+    if stats.trimmed_count(units, trim) < 2:
+        trim = 0.0
+    rng = np.random.default_rng(seed)
+    first_units = shift + 0.02 * rng.standard_normal((points, units))
+    fresh = shift + 0.02 * rng.standard_normal((points, units))
+    rule = stats.Rule()
+    first = stats.decide_look(first_units, rule.stage_alpha, units, rule.stage_alpha,
+                              rule=rule, trim=trim)
+    codes, second = stats.confirm_look(first.code, fresh, rule=rule, trim=trim)
+    for i in range(points):
+        alone = stats.decide_look(first_units[i], rule.stage_alpha, units, rule.stage_alpha,
+                                  rule=rule, trim=trim)
+        code_i, second_i = stats.confirm_look(alone.code, fresh[i], rule=rule, trim=trim)
+        assert first.code[i] == alone.code and codes[i] == code_i
+        for name in ("center", "low", "high", "se", "mde"):
+            np.testing.assert_allclose(getattr(first, name)[i], getattr(alone, name),
+                                       rtol=1e-12, err_msg=name)
+            np.testing.assert_allclose(getattr(second, name)[i], getattr(second_i, name),
+                                       rtol=1e-12, err_msg=name)
+
+
+@pytest.mark.parametrize("units", [3, 5, 25])
+def test_the_mde_is_caught_with_the_rules_power(units):
+    """The mde is what the name says: a true ratio at the mde is flagged (regressed
+    through both stages) at least ``power`` of the time, approximately (the spread's
+    upper bound makes it conservative); at half the mde's log, clearly less often."""
+    rng = np.random.default_rng(units)
+    rule = stats.Rule()
+    sd = 0.02
+    draws = 4000
+    probe = stats.decide_look(sd * rng.standard_normal((draws, units)), rule.stage_alpha,
+                              units, rule.stage_alpha, rule=rule)
+    mde = float(np.median(probe.mde))
+
+    def caught(log_ratio):
+        first = stats.decide_look(log_ratio + sd * rng.standard_normal((draws, units)),
+                                  rule.stage_alpha, units, rule.stage_alpha, rule=rule)
+        codes, _ = stats.confirm_look(
+            first.code, log_ratio + sd * rng.standard_normal((draws, units)), rule=rule)
+        return float(np.mean(codes == stats.REGRESSED))
+
+    assert caught(np.log(mde)) >= rule.power - 0.1
+    assert caught(0.5 * np.log(mde)) < rule.power - 0.1
