@@ -76,3 +76,51 @@ def test_variance_components_read_one_layout_however_given(seed, pairs, samples)
     for flat in (data[0], list(data[0])):  # one process pair: too few for the components
         with pytest.raises(ValueError, match="process pairs"):
             stats.variance_components(flat)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), units=st.integers(3, 12),
+       center=st.floats(-0.3, 0.3), sd=st.sampled_from([0.0, 0.005, 0.03, 0.3]),
+       trim=st.sampled_from([0.0, 0.2]))
+def test_the_p_value_agrees_with_the_verdict(seed, units, center, sd, trim):
+    """decide_units' p_value is the flag test's: below the level exactly when the point is
+    flagged (regressed or improved), 0 or 1 when the units do not vary."""
+    if stats.trimmed_count(units, trim) < 3:
+        trim = 0.0
+    rng = np.random.default_rng(seed)
+    if sd == 0.0:  # equal units, with an exactly representable mean: se is 0
+        y = np.full(units, round(center * 64) / 64)
+    else:
+        y = center + sd * rng.standard_normal(units)
+    level = 0.01
+    decision = stats.decide_units(y, level, units, level, trim=trim)
+    flagged = decision.verdict in ("regressed", "improved")
+    assert 0.0 <= decision.p_value <= 1.0
+    # at the boundary itself (a t statistic within rounding of the critical value) skip
+    low, high = np.log(decision.low), np.log(decision.high)
+    log_floor = np.log(stats.DEFAULT_FLOOR)
+    if min(abs(low - log_floor), abs(high + log_floor)) > 1e-9:
+        assert flagged == (decision.p_value < level), decision
+    if sd == 0.0:
+        assert decision.p_value in (0.0, 1.0)
+
+
+@pytest.mark.parametrize("max_processes", [stats.MIN_UNITS, stats.MIN_UNITS + 4, 40])
+def test_a_design_stays_within_its_bounds(max_processes):
+    """design's plan uses at least MIN_UNITS and at most max_processes process pairs and
+    pairs within [min_pairs, max_pairs]; a max_processes below MIN_UNITS (where nothing
+    could be confirmed) is refused."""
+    plan = stats.design(0.0004, 0.001, 4.0, 1.2, max_processes=max_processes,
+                        min_pairs=2, max_pairs=20)
+    assert stats.MIN_UNITS <= plan.processes <= max_processes
+    assert 2 <= plan.pairs <= 20
+    with pytest.raises(ValueError, match="max_processes"):
+        stats.design(0.0004, 0.001, 4.0, 1.2, max_processes=stats.MIN_UNITS - 1)
+
+
+@pytest.mark.parametrize("bad", [(0.0, 1.0), (-0.5, 1.0), (0.5, 0.5, 1.0), (0.5, 0.9)])
+def test_sequential_levels_refuse_fractions_outside_the_rule(bad):
+    """Information fractions must increase within (0, 1] and end at 1: anything else is
+    a named error, never levels computed from it."""
+    with pytest.raises(ValueError, match="fractions must"):
+        stats.sequential_levels(bad, 0.025)
