@@ -43,14 +43,17 @@ def test_paper_rule_stops_at_the_first_step_below_tol_in_every_variant(n, tol):
 
 
 @pytest.mark.parametrize("variant", COMPILED)
-@pytest.mark.parametrize("sweeps", [1, 3])
-def test_compiled_mpi_is_modified_policy_iteration_while_the_policy_changes(variant, sweeps):
+@pytest.mark.parametrize(("method", "sweeps"), [("mpi", 1), ("mpi", 3), ("vfi", 1),
+                                                ("howard", 1)])
+def test_compiled_mpi_is_modified_policy_iteration_while_the_policy_changes(variant, method,
+                                                                             sweeps):
+    """(and the compiled vfi and howard are the generic ones' steps too)"""
     model = growth.afv2015(40)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", vfi.ConvergenceWarning)
-        generic = growth.solve(model, tol=1e-14, method="mpi", variant=REFERENCE,
+        generic = growth.solve(model, tol=1e-14, method=method, variant=REFERENCE,
                                sweeps=sweeps, max_iter=3, warm_start=False)
-        compiled = growth.solve(model, tol=1e-14, method="mpi", variant=variant,
+        compiled = growth.solve(model, tol=1e-14, method=method, variant=variant,
                                 sweeps=sweeps, max_iter=3, warm_start=False)
     assert generic.iterations == compiled.iterations == 3
     scale = max(1.0, float(np.max(np.abs(generic.value))))
