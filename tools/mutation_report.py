@@ -337,8 +337,10 @@ def markdown(data) -> str:
             f"per-module times below (mutants uncompiled, the compiled re-run and the "
             f"confirm step of the survivors) and {len(passes)} coverage passes "
             f"({sum(passes.values())} s; one per commit and module set, shared by the "
-            "modules run together).", "",
-           "| module | mutants | run | killed | equivalent | survived | score | time | "
+            "modules run together).", ""]
+    if data.get("wall"):
+        out += [data["wall"], ""]
+    out += ["| module | mutants | run | killed | equivalent | survived | score | time | "
            "commit |", "|---|---|---|---|---|---|---|---|---|"]
     for name, m in mods.items():
         score = "-" if m["score"] is None else f"{100 * m['score']:.1f}%"
