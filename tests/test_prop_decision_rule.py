@@ -65,14 +65,15 @@ def test_the_mde_is_caught_with_the_rules_power(units):
 @settings(max_examples=10, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), pairs=st.integers(2, 6), samples=st.integers(2, 6))
 def test_variance_components_read_one_layout_however_given(seed, pairs, samples):
-    """Process pairs' log ratios as a list of lists, a list or a tuple of arrays are the
-    same data; a flat sequence (list or array) is one process pair, too few. (A 2-d
-    array is read as one pair, flattened: not a layout this checks.)"""
+    """Process pairs' log ratios as a list of lists, a list or a tuple of arrays, or a 2-d
+    array (one row per process pair) are the same data; a flat sequence (list or array)
+    is one process pair, too few."""
     rng = np.random.default_rng(seed)
     data = 0.05 * rng.standard_normal((pairs, samples))
     as_lists = stats.variance_components([list(r) for r in data])
     np.testing.assert_allclose(stats.variance_components(list(data)), as_lists)
     np.testing.assert_allclose(stats.variance_components(tuple(data)), as_lists)
+    np.testing.assert_allclose(stats.variance_components(data), as_lists)
     for flat in (data[0], list(data[0])):  # one process pair: too few for the components
         with pytest.raises(ValueError, match="process pairs"):
             stats.variance_components(flat)

@@ -108,9 +108,11 @@ class Decision:
 
 
 def _groups(x) -> np.ndarray:
-    """Log ratios as a (G, J) array: one row per process pair (a 1-d input is one row)."""
-    rows = [np.asarray(g, dtype=float).ravel() for g in
-            (x if isinstance(x, (list, tuple)) and x and np.ndim(x[0]) == 1 else [x])]
+    """Log ratios as a (G, J) array: one row per process pair (a 1-d input is one row; a
+    2-d array, a list of lists and a tuple of arrays are read alike)."""
+    by_pair = (isinstance(x, np.ndarray) and x.ndim == 2) or (
+        isinstance(x, (list, tuple)) and len(x) > 0 and np.ndim(x[0]) == 1)
+    rows = [np.asarray(g, dtype=float).ravel() for g in (x if by_pair else [x])]
     rows = [r for r in rows if r.size]
     if not rows:
         return np.empty((0, 0))
