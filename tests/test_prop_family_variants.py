@@ -61,13 +61,14 @@ def test_compiled_mpi_is_modified_policy_iteration_while_the_policy_changes(vari
     assert abs(compiled.error_bound - generic.error_bound) <= 1e-9 * scale
 
 
-@pytest.mark.parametrize("variant", growth.variants())
+# The compiled loops that alternate two buffers are the point here; the JAX variants
+# (one XLA compile per step count, slow on this machine) are held to the same steps by
+# the member-table agreement tests.
+@pytest.mark.parametrize("variant", [v for v in growth.variants() if not v.startswith("jax")])
 def test_zero_steps_return_v0_and_k_steps_compose(variant):
-    """T^0 v0 = v0 (a copy), and T^(a+b) v0 = T^b (T^a v0), in every variant (the
+    """T^0 v0 = v0 (a copy), and T^(a+b) v0 = T^b (T^a v0), in every non-JAX variant (the
     iterations alternate two buffers: an odd or zero count must still land in the
     result)."""
-    if "jax" in variant:
-        pytest.skip("XLA compiles are slow here; the compiled variants are the point")
     model = growth.afv2015(30)
     rng = np.random.default_rng(0)
     v0 = rng.normal(size=model.shape)
