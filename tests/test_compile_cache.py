@@ -4,7 +4,9 @@ The proof runs a copy of the package (a temporary install on ``PYTHONPATH``) in 
 processes with a cache folder of its own: the second process loads the kernel from the
 cache; after a helper in *another* module is edited (the case Numba's own timestamp
 check misses: ``cake/numba_parallel.py`` calls ``family/numba.py``'s ``first_max``), the
-next process compiles afresh and returns the edited kernel's value.
+next process compiles afresh and returns the edited kernel's value. The cache is kept per
+module and what it imports: an edit the kernel cannot see keeps its entries, and a second
+copy of the same code at another path (a second asv environment) loads them.
 """
 import json
 import os
@@ -62,7 +64,7 @@ def test_cache_is_used_then_a_source_edit_elsewhere_recompiles(temporary_install
     site, cache = temporary_install
     first, hits = run_copy(site, cache)
     assert hits == 0  # an empty cache: compiled here, and written
-    assert any((cache / "numba").rglob("*.nbi")), "numba wrote no cache index"
+    assert any((cache / "numba-modules").rglob("*.nbi")), "numba wrote no cache index"
     again, hits = run_copy(site, cache)
     assert hits > 0, "the second process compiled again instead of loading the cache"
     np.testing.assert_array_equal(again, first)
@@ -86,6 +88,73 @@ def test_cache_off_compiles_every_time(temporary_install):
         _, hits = run_copy(site, cache, VFI_JIT_CACHE="0")
         assert hits == 0
     assert not (cache / "numba").exists()
+    assert not (cache / "numba-modules").exists()
+
+
+def test_a_second_install_of_the_same_code_loads_the_first_ones_kernels(temporary_install):
+    site, cache = temporary_install
+    first, hits = run_copy(site, cache)
+    assert hits == 0
+    other = site.parent / "other-env" / "site"
+    shutil.copytree(site / "vfi", other / "vfi", ignore=shutil.ignore_patterns("__pycache__"))
+    again, hits = run_copy(other, cache)
+    assert hits > 0, "the same code at another path compiled again"
+    np.testing.assert_array_equal(again, first)
+
+
+def test_an_edit_the_kernel_cannot_see_keeps_its_cache(temporary_install):
+    site, cache = temporary_install
+    first, _ = run_copy(site, cache)
+    unrelated = site / "vfi" / "cake" / "maxplus.py"  # numba_parallel does not import it
+    unrelated.write_text(unrelated.read_text() + "\n_edited = 1\n")
+    again, hits = run_copy(site, cache)
+    assert hits > 0, "an edit outside the kernel's imports recompiled it"
+    np.testing.assert_array_equal(again, first)
+
+
+def make_package(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+def test_dependencies_follow_every_import_form_within_the_package(tmp_path):
+    make_package(tmp_path, {
+        "pkg/__init__.py": "from pkg.sub import kernel\n",
+        "pkg/sub/__init__.py": "VALUE = 1\n",
+        "pkg/sub/kernel.py": "from . import helper\nfrom .rules import RULE\n"
+                             "from pkg.sub import VALUE\nimport numpy\n",
+        "pkg/sub/helper.py": "def f():\n    import pkg.far\n",
+        "pkg/sub/rules.py": "RULE = 2\n",
+        "pkg/far.py": "",
+        "pkg/unrelated.py": "from pkg.sub import kernel\n",
+    })
+    found = compile_cache.dependencies(tmp_path / "pkg/sub/kernel.py", tmp_path)
+    names = sorted(p.relative_to(tmp_path).as_posix() for p in found)
+    assert names == ["pkg/far.py", "pkg/sub/__init__.py", "pkg/sub/helper.py",
+                     "pkg/sub/kernel.py", "pkg/sub/rules.py"]
+
+
+def test_module_digest_sees_the_kernels_imports_and_not_the_rest(tmp_path):
+    package = tmp_path / "vfi"
+    shutil.copytree(REPO / "vfi", package, ignore=shutil.ignore_patterns("__pycache__"))
+    kernel = package / "cake" / "numba_parallel.py"
+    closure = compile_cache.dependencies(kernel, tmp_path)
+    assert package / "family" / "numba.py" in closure
+    assert package / "cake" / "maxplus.py" not in closure
+
+    def digest():
+        compile_cache.module_digest.cache_clear()
+        return compile_cache.module_digest.__wrapped__(kernel, root=tmp_path)
+    before = digest()
+    for path in sorted(package.rglob("*.py")):
+        text = path.read_text()
+        path.write_text(text + "\n_edited = 1\n")
+        assert (digest() != before) == (path in closure), path
+        path.write_text(text + "\n# a comment, no code\n")
+        assert digest() == before, path
+        path.write_text(text)
 
 
 def test_digest_covers_every_source_file(tmp_path):

@@ -5,19 +5,21 @@ call, 6 s for the growth model's), which every benchmark process, test worker an
 command-line call used to pay again. Both JIT backends keep their compiled code on disk:
 
 - **Numba**: every kernel is decorated with :func:`njit`, which is ``numba.njit`` with
-  ``cache=True`` and ``numba.config.CACHE_DIR`` set to a folder named after a digest of
-  the *whole* ``vfi`` package's code. Numba's own invalidation looks only at the
-  timestamp and size of the decorated function's file, so an edit to a helper in another
-  module (``cake/numba_parallel.py`` calls ``family/numba.py``'s ``divide``) would go
-  unseen; any change to the code of any module gives a new digest, hence an empty folder
-  and a fresh compile. The digest reads each module's tokens without comments, blank
-  lines or indentation-free whitespace, so a comment-only change keeps the folder; the
-  edited file's own entries are then recompiled by Numba's timestamp check, the rest
-  load (their code is unchanged, token for token). An installed copy (not an editable
-  one) has its files' timestamps set from their contents (:func:`stamp_installed`), so a
-  reinstall of the same code, as asv does for every commit it measures, keeps every
-  entry. Numba also keys each entry on its own version, the Python version and the CPU,
-  so a cache copied between machines is not misused.
+  ``cache=True``. Numba's own invalidation looks only at the decorated function's file,
+  so an edit to a helper in another module (``cake/numba_parallel.py`` calls
+  ``family/numba.py``'s ``divide``) would go unseen. Here each module's kernels are kept
+  in a folder named after a digest of that module *and every module of the package it
+  imports, transitively* (:func:`module_digest`; the locator is
+  :class:`vfi.numba_locator.ModuleCacheLocator`, given to Numba through
+  ``numba.config.CACHE_LOCATOR_CLASSES``): an edit recompiles only the kernels whose
+  code can see it, and two installs of the same code at different paths (the two asv
+  environments of a compare, given one ``VFI_CACHE_DIR``) share every entry. The digest
+  reads each module's tokens without comments or blank lines, so a comment-only change
+  keeps the folder. A Numba without ``CACHE_LOCATOR_CLASSES`` falls back to one folder
+  per digest of the *whole* package (:func:`digest_of`), with the installed files'
+  timestamps set from their contents (:func:`stamp_installed`) so that a reinstall of the
+  same code keeps its entries. Numba also keys each entry on its own version, the Python
+  version and the CPU, so a shared or copied cache is not misused.
 - **JAX**: the persistent compilation cache (``jax_compilation_cache_dir``). Its key is
   the compiled computation itself (with the jax, jaxlib and backend versions), so a
   changed kernel is a different key by construction.
@@ -35,6 +37,7 @@ Example
 """
 from __future__ import annotations
 
+import ast
 import functools
 import hashlib
 import io
@@ -85,6 +88,82 @@ def digest_of(package: Path) -> str:
         digest.update(path.relative_to(package).as_posix().encode() + b"\0")
         digest.update(code_tokens(path.read_bytes()) + b"\0")
     return digest.hexdigest()[:16]
+
+
+def module_file(parts: tuple[str, ...], root: Path) -> Path | None:
+    """The source file of module ``parts`` (``("vfi", "cake", "numba")``) under ``root``
+    (the folder that holds the package), or None when there is none."""
+    base = root.joinpath(*parts)
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if path.is_file():
+            return path
+    return None
+
+
+def imported_modules(path: Path, root: Path) -> set[Path]:
+    """The files of the package's modules that the module at ``path`` imports, anywhere
+    in its code (functions included): ``from P import n`` names module ``P.n`` when there
+    is one, else ``P`` itself; ``import P.Q`` names ``P.Q``; modules outside the package
+    (the top folder of ``path`` under ``root``) are left out."""
+    here = path.relative_to(root).with_suffix("").parts
+    package, top = here[:-1], here[0]
+    try:
+        tree = ast.parse(path.read_bytes())
+    except SyntaxError:
+        return set()
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            wanted = [tuple(alias.name.split(".")) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = tuple(node.module.split(".")) if node.module else ()
+            if node.level:
+                base = package[:len(package) - node.level + 1] + base
+            wanted = [base + (alias.name,) if module_file(base + (alias.name,), root)
+                      else base for alias in node.names]
+        else:
+            continue
+        found |= {f for parts in wanted if parts and parts[0] == top
+                  and (f := module_file(parts, root)) is not None}
+    return found
+
+
+def dependencies(path: Path, root: Path) -> list[Path]:
+    """``path`` and every module of its package it imports, transitively, sorted."""
+    seen, todo = {path}, [path]
+    while todo:
+        for found in imported_modules(todo.pop(), root) - seen:
+            seen.add(found)
+            todo.append(found)
+    return sorted(seen)
+
+
+@functools.cache
+def module_digest(path: Path, root: Path = PACKAGE_DIR.parent) -> str:
+    """16 hex digits of SHA-256 over the code (:func:`code_tokens`) of the module at
+    ``path`` (a file of the package under ``root``) and of :func:`dependencies`: what its
+    compiled kernels can depend on, computed once per process."""
+    digest = hashlib.sha256()
+    for found in dependencies(path, root):
+        digest.update(found.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(code_tokens(found.read_bytes()) + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def module_cache_folder(py_file: str) -> Path | None:
+    """Where the kernels of this package's module ``py_file`` are cached (the module's
+    dotted name, then :func:`module_digest`), older digests of it pruned; None for a file
+    outside the package or when caching is off."""
+    path = Path(py_file).resolve()
+    if not enabled() or not path.is_relative_to(PACKAGE_DIR):
+        return None
+    name = ".".join(path.relative_to(PACKAGE_DIR.parent).with_suffix("").parts)
+    folder = cache_root() / "numba-modules" / name / module_digest(path)
+    if not _writable(folder):
+        return None
+    os.utime(folder)  # most recently used: survives pruning
+    _prune(folder.parent, folder.name)
+    return folder
 
 
 @functools.cache
@@ -152,13 +231,26 @@ def stamp_installed(package: Path = PACKAGE_DIR) -> int:
     return changed
 
 
+#: Numba's cache locator for this package's modules (:func:`module_cache_folder`).
+LOCATOR = "vfi.numba_locator.ModuleCacheLocator"
+
+
 @functools.cache
 def numba_cache_dir() -> Path | None:
-    """Point Numba's cache at this source digest's folder; None when caching is off."""
+    """Turn on this package's Numba cache: with a Numba that takes cache locators, the
+    per-module folders under ``<cache_root>/numba-modules`` (:data:`LOCATOR` put first);
+    else one folder for this source digest of the whole package, as
+    ``numba.config.CACHE_DIR``. None when caching is off."""
     if not enabled():
         return None
     import numba
 
+    if hasattr(numba.config, "CACHE_LOCATOR_CLASSES"):
+        folder = cache_root() / "numba-modules"
+        if not _writable(folder):
+            return None
+        _put_locator_first(numba)
+        return folder
     folder = cache_root() / "numba" / source_digest()
     if not _writable(folder):
         return None
@@ -167,6 +259,18 @@ def numba_cache_dir() -> Path | None:
     _prune(folder.parent, folder.name)
     numba.config.CACHE_DIR = str(folder)
     return folder
+
+
+def _put_locator_first(numba) -> None:
+    """:data:`LOCATOR` before Numba's own locators, which still serve every function
+    defined outside this package (they return None for ours only when it does)."""
+    from numba.core import caching
+
+    impl = getattr(caching, "CacheImpl", None) or caching._CacheImpl  # renamed in 0.6x
+    current = numba.config.CACHE_LOCATOR_CLASSES or ",".join(
+        f"{cls.__module__}.{cls.__qualname__}" for cls in impl._locator_classes)
+    if LOCATOR not in current.split(","):
+        numba.config.CACHE_LOCATOR_CLASSES = f"{LOCATOR},{current}"
 
 
 def njit(*args, **options):

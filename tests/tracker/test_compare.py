@@ -651,3 +651,17 @@ def test_the_idlest_cpu_is_read_from_proc_stat(tmp_path):
     assert compare.idlest(before, compare.cpu_times(str(stat)), {0, 1}) == 1
     assert compare.cpu_times(str(tmp_path / "missing")) == {}
     assert compare.idlest({}, {}, {3, 2}) == 2  # nothing read: the lowest allowed CPU
+
+
+def test_both_sides_get_one_shared_folder_and_the_suite_keeps_its_jit_cache_there(
+        tmp_path, monkeypatch):
+    started = []
+    monkeypatch.setattr(compare, "Worker", lambda python, bench, env, cwd, cpu: started.append(env))
+    sides = {s: compare.Side(s, PythonEnv(), shared_dir=str(tmp_path / "shared")) for s in "AB"}
+    for side in sides.values():
+        side.start(str(tmp_path), str(tmp_path))
+    assert [env[compare.SHARED_DIR_VARIABLE] for env in started] == [str(tmp_path / "shared")] * 2
+    code = ("import os, benchmarks; print(os.environ['VFI_CACHE_DIR'])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=REPO, env={**started[0], "VFI_CACHE_DIR": ""}, timeout=60)
+    assert done.stdout.strip() == str(tmp_path / "shared" / "vfi-cache"), done.stderr

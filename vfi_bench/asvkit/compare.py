@@ -132,6 +132,10 @@ THREAD_VARIABLES = ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
 #: different CPUs with different neighbours, and that shifts whole process pairs (see
 #: asvkit's README for the A/A spreads measured).
 PLACEMENTS = ("same-cpu", "free")
+#: Set in every benchmark process of a compare to one folder that both sides (and every
+#: later compare) see: a project may keep caches there that the two environments share,
+#: as vfi's suite keeps its JIT cache (benchmarks/__init__.py).
+SHARED_DIR_VARIABLE = "ASVKIT_SHARED_DIR"
 #: Seconds over which each CPU's idle time is read to choose a process pair's CPU.
 IDLE_WINDOW = 0.2
 
@@ -348,9 +352,12 @@ class Side:
 
     threads: int | None = None
     placement: str = "same-cpu"
+    shared_dir: str | None = None
 
     def start(self, benchmark_dir: str, cwd: str, cpu: int | None = None) -> Worker:
         env = {**os.environ, **self.env.env_vars}
+        if self.shared_dir:
+            env[SHARED_DIR_VARIABLE] = self.shared_dir
         if self.threads:
             env.update(dict.fromkeys(THREAD_VARIABLES, str(self.threads)))
         return Worker(self.env.find_executable("python"), benchmark_dir, env, cwd, cpu)
@@ -1177,8 +1184,10 @@ def prepare(conf, repo, commits: dict[str, str], env_name: str, bench: str,
     if not timed and not counted:
         listed = ", ".join(c.label for c in others) or "none"
         raise CannotRun(f"no time_/timeraw_ benchmark selected by {bench!r} (others: {listed})")
-    sides = {s: Side(commits[s], built[s][0], threads=threads, placement=placement)
-             for s in commits}
+    shared = compare_dir(conf) / "shared"
+    shared.mkdir(parents=True, exist_ok=True)
+    sides = {s: Side(commits[s], built[s][0], threads=threads, placement=placement,
+                     shared_dir=str(shared)) for s in commits}
     return Prepared(sides, benchmarks, timed, others, packages, counted)
 
 
