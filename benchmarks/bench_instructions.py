@@ -3,9 +3,9 @@
 A second metric beside wall time, one that does not wiggle with the machine's load: each
 case's call runs in a Valgrind process (``vfi_bench.asvkit.callgrind``), after its
 warm-up calls, inside a region marked by Callgrind's client requests, and the count per
-call is tracked (``unit = "instructions"``). One process counts every point of a class,
-in ``setup_cache``; the points' setups skip with the reason when Valgrind (or a variant's
-dependency) is missing here.
+call is tracked (``unit = "instructions"``). One process counts every notebook point, in
+``setup_cache``; each headline case has a process of its own; the points' setups skip
+with the reason when Valgrind (or a variant's dependency) is missing here.
 
 - ``NotebookInstructions``: the notebook case (n = 100, 100 steps) of every registered
   cake variant (all run on this CPU); the JAX ones last, so that no JAX thread pool runs
@@ -142,17 +142,17 @@ class NotebookInstructions:
 
 
 class HeadlineInstructions:
+    """Each case in a Callgrind process of its own, started by its ``setup``: a compare
+    or run that selects one case (the drill's ``steps-10k-default``) counts only that
+    one, and these calls (seconds each under Valgrind) outweigh a process start."""
     params = [list(HEADLINES)]
     param_names = ["case"]
     unit = "instructions"
     timeout = COUNT_TIMEOUT + 60
 
-    def setup_cache(self):
-        return count_points([callgrind.Point(case, f"{__name__}:{HEADLINES[case].__name__}")
-                             for case in self.params[0]])
-
-    def setup(self, counts, case):
+    def setup(self, case):
+        counts = count_points([callgrind.Point(case, f"{__name__}:{HEADLINES[case].__name__}")])
         self.instructions = instructions_of(counts, case)
 
-    def track_instructions(self, counts, case):
+    def track_instructions(self, case):
         return self.instructions

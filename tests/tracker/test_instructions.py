@@ -84,19 +84,32 @@ def test_an_interpreter_behind_a_shell_wrapper_is_refused(toy, tmp_path):
     assert "not running under Valgrind" in counts["loop"].message
 
 
-@pytest.mark.parametrize("cls, param", [
-    (bench_instructions.NotebookInstructions, "numba-maxplus"),
-    (bench_instructions.HeadlineInstructions, "steps-10k-default"),
-])
-def test_track_methods_return_positive_ints(cls, param, monkeypatch):
-    monkeypatch.setattr(cls, "params", [[param]])
-    monkeypatch.setattr(bench_instructions.NotebookInstructions, "size", (20, 3))
+def test_track_methods_return_positive_ints(monkeypatch):
+    cls = bench_instructions.NotebookInstructions
+    monkeypatch.setattr(cls, "params", [["numba-maxplus"]])
+    monkeypatch.setattr(cls, "size", (20, 3))
     bench = cls()
     counts = bench.setup_cache()
-    bench.setup(counts, param)
-    instructions = bench.track_instructions(counts, param)
+    bench.setup(counts, "numba-maxplus")
+    instructions = bench.track_instructions(counts, "numba-maxplus")
     assert isinstance(instructions, int) and instructions > 0, counts
     assert cls.unit == "instructions"
+
+
+def test_a_headline_case_counts_only_itself(monkeypatch):
+    counted = []
+    real = bench_instructions.count_points
+
+    def spy(points):
+        counted.append([p.name for p in points])
+        return real(points)
+    monkeypatch.setattr(bench_instructions, "count_points", spy)
+    bench = bench_instructions.HeadlineInstructions()
+    assert not hasattr(bench, "setup_cache")
+    bench.setup("steps-10k-default")
+    instructions = bench.track_instructions("steps-10k-default")
+    assert counted == [["steps-10k-default"]]
+    assert isinstance(instructions, int) and instructions > 0
 
 
 def test_without_valgrind_the_benchmarks_are_asv_skips_with_the_reason(tmp_path, monkeypatch):
