@@ -112,6 +112,17 @@ def test_an_edit_the_kernel_cannot_see_keeps_its_cache(temporary_install):
     np.testing.assert_array_equal(again, first)
 
 
+def test_comment_lines_above_a_kernel_keep_its_cache(temporary_install):
+    site, cache = temporary_install
+    first, _ = run_copy(site, cache)
+    for module in ("cake/numba_parallel.py", "family/numba.py"):
+        path = site / "vfi" / module
+        path.write_text("# a comment\n\n# and another\n" + path.read_text())
+    again, hits = run_copy(site, cache)
+    assert hits > 0, "comment lines moved the kernels' entries"
+    np.testing.assert_array_equal(again, first)
+
+
 def make_package(root: Path, files: dict[str, str]) -> None:
     for name, text in files.items():
         path = root / name

@@ -7,10 +7,15 @@ entries go to :func:`vfi.compile_cache.module_cache_folder`, and their freshness
 the module's :func:`~vfi.compile_cache.module_digest` (the code of the module and of
 every module of the package it imports), not the file's timestamp, so the same code
 installed at two paths shares its entries and an edit elsewhere that the kernels can see
-recompiles them. Imported by Numba only (it needs ``numba``).
+recompiles them; each function's entries are named by its own code, not its line, so a
+comment added above it (the drill's A/A commits) keeps them. Imported by Numba only
+(it needs ``numba``).
 """
 from __future__ import annotations
 
+import hashlib
+import inspect
+import textwrap
 from pathlib import Path
 
 from numba.core import caching
@@ -24,7 +29,7 @@ class ModuleCacheLocator(_CacheLocator):
     """The locator of a kernel defined in one of this package's modules."""
 
     def __init__(self, py_func, folder: Path, stamp: str):
-        self._lineno = py_func.__code__.co_firstlineno
+        self._name = _code_name(py_func)
         self._folder = folder
         self._stamp = stamp
 
@@ -35,7 +40,7 @@ class ModuleCacheLocator(_CacheLocator):
         return self._stamp
 
     def get_disambiguator(self) -> str:
-        return str(self._lineno)
+        return self._name
 
     @classmethod
     def from_function(cls, py_func, py_file):
@@ -48,3 +53,14 @@ class ModuleCacheLocator(_CacheLocator):
         except OSError:
             return None
         return self
+
+
+def _code_name(py_func) -> str:
+    """A digest of the function's own code tokens (Numba's locators use its line number):
+    a comment or blank line added above it keeps its entries; two definitions of one name
+    in a module still get their own. The line number where the source cannot be read."""
+    try:
+        source = textwrap.dedent(inspect.getsource(py_func)).encode()
+    except (OSError, TypeError):
+        return str(py_func.__code__.co_firstlineno)
+    return hashlib.sha256(compile_cache.code_tokens(source)).hexdigest()[:12]
