@@ -12,6 +12,7 @@ import os
 import random
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -665,3 +666,61 @@ def test_both_sides_get_one_shared_folder_and_the_suite_keeps_its_jit_cache_ther
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=REPO, env={**started[0], "VFI_CACHE_DIR": ""}, timeout=60)
     assert done.stdout.strip() == str(tmp_path / "shared" / "vfi-cache"), done.stderr
+
+
+SPARE_SUITE = '''
+import os, threading, time
+
+
+class Toy:
+    def setup(self):
+        with open(os.path.join(os.environ["TOY_OUT"], f"setup-{os.getpid()}"), "a") as f:
+            f.write(type(self).__name__ + "\\n")
+        self.thread = threading.Thread(target=time.sleep, args=(60,), daemon=True)
+        self.thread.start()  # a thread started in setup, as a JIT runtime's
+
+    def time_it(self):
+        sum(range(100))
+
+
+class Other(Toy):
+    pass
+'''
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
+                    reason="needs CPU affinity and two CPUs")
+def test_a_spare_pair_sets_up_on_the_other_cpu_then_moves_every_thread_to_its_own(
+        tmp_path, monkeypatch):
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    (suite / "bench_toy.py").write_text(SPARE_SUITE)
+    out = tmp_path / "out"
+    out.mkdir()
+    monkeypatch.setenv("TOY_OUT", str(out))
+    allowed = sorted(os.sched_getaffinity(0))
+    toy = compare.Case("bench_toy.Toy.time_it", None)
+    other = compare.Case("bench_toy.Other.time_it", None)
+    sides = {s: compare.Side(s, PythonEnv()) for s in "AB"}
+    chosen = iter([allowed[0], allowed[0]])  # the spare's pair gets the first CPU too
+    monkeypatch.setattr(compare, "cpu_for_pair", lambda: next(chosen))
+    with compare.ProcessPairs(sides, str(suite)) as current:
+        spare = current.spare([toy, other])
+        pids = {s: w.proc.pid for s, w in spare.workers.items()}
+        for _ in range(200):  # set up while the current pair runs, unasked
+            if len(list(out.iterdir())) == 2:
+                break
+            time.sleep(0.05)
+        assert sorted(p.name for p in out.iterdir()) == sorted(f"setup-{p}" for p in pids.values())
+        time.sleep(0.5)  # both points set up: their answers wait in the pipes
+        for pid in pids.values():
+            assert (out / f"setup-{pid}").read_text().split() == ["Toy", "Other"]
+        assert all(os.sched_getaffinity(pid) == {allowed[-1]} for pid in pids.values())
+    with spare as pp:
+        for pid in pids.values():
+            threads = os.listdir(f"/proc/{pid}/task")
+            assert len(threads) >= 2  # the setup's thread is there, and moved too
+            assert all(os.sched_getaffinity(int(t)) == {allowed[0]} for t in threads)
+        for side in "AB":  # one answer per request: nothing left unread to mistake
+            assert len(pp.sampler(side, toy, 3)) == 3
+            assert len(pp.sampler(side, other, 2)) == 2

@@ -88,6 +88,7 @@ before, with ``thresholds``, is ignored with a message).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import itertools
 import json
@@ -280,6 +281,7 @@ class Worker:
         if cpu is not None:  # before its first request: every thread it starts inherits it
             os.sched_setaffinity(self.proc.pid, {cpu})
         self.stderr_tail: list[str] = []
+        self.pending = 0  # answers to prepare() not yet read
         self.selector = selectors.DefaultSelector()
         self.selector.register(self.proc.stdout, selectors.EVENT_READ, "out")
         self.selector.register(self.proc.stderr, selectors.EVENT_READ, "err")
@@ -295,8 +297,38 @@ class Worker:
         self.send(case, 1, op="track")
         return self.receive(case.timeout)
 
+    def prepare(self, cases: Sequence[Case]) -> None:
+        """Ask for ``cases`` to be set up, in one request, not waiting: :meth:`settle`
+        reads its answer (a failure shows again, with its reason, at the case's first
+        sample)."""
+        message = {"op": "setup", "points": [[c.name, c.index] for c in cases]}
+        self._write(message)
+        self.pending += 1
+
+    def settle(self, timeout: float) -> None:
+        """Wait for the answer to :meth:`prepare` (:class:`MeasureError` when the process
+        ends or takes longer than ``timeout``)."""
+        while self.pending:
+            self.receive(timeout)
+            self.pending -= 1
+
+    def pin(self, cpus: set[int]) -> None:
+        """Every thread of the process onto ``cpus`` (threads it started keep their own
+        affinity when only the process is moved)."""
+        try:
+            threads = [int(t) for t in os.listdir(f"/proc/{self.proc.pid}/task")]
+        except OSError:
+            threads = [self.proc.pid]
+        for thread in threads:
+            with contextlib.suppress(OSError):  # a thread that ended meanwhile
+                os.sched_setaffinity(thread, cpus)
+
     def send(self, case: Case, count: int, op: str = "sample") -> None:
-        message = {"op": op, "name": case.name, "index": case.index, "count": count}
+        self._write({"op": op, "name": case.name, "index": case.index, "count": count})
+
+    def _write(self, message: dict) -> None:
+        """One request; the worker answers each with one line (:meth:`receive` reads
+        exactly one, so a request must never be answered twice)."""
         try:
             self.proc.stdin.write(json.dumps(message) + "\n")
             self.proc.stdin.flush()
@@ -465,17 +497,47 @@ class ProcessPairs:
         self.sides, self.benchmark_dir = sides, benchmark_dir
         self.workers: dict[str, Worker] = {}
         self.cwd = ""
-        pinned = all(side.placement == "same-cpu" for side in sides.values())
-        self.cpu = cpu_for_pair() if pinned else None
+        self.pinned = all(side.placement == "same-cpu" for side in sides.values())
+        self.cpu: int | None = None
+        self.ahead: list[Case] = []
 
-    def __enter__(self):
+    def start(self, cpu: int | None = None, prepare: Sequence[Case] = ()) -> ProcessPairs:
+        """Start both processes (on ``cpu`` when given) and send them the setups of
+        ``prepare``, not waiting: a spare pair sets up while another pair is timed."""
         self.cwd = tempfile.mkdtemp(prefix="asvkit-compare-")
+        self.ahead = [c for c in prepare if not c.isolated]
         try:
             for s in self.sides:
-                self.workers[s] = self.sides[s].start(self.benchmark_dir, self.cwd, self.cpu)
+                self.workers[s] = self.sides[s].start(self.benchmark_dir, self.cwd, cpu)
+                if self.ahead:
+                    self.workers[s].prepare(self.ahead)
         except BaseException:
             self.__exit__()
             raise
+        return self
+
+    def spare(self, cases: Sequence[Case]) -> ProcessPairs:
+        """A pair started on the other CPUs (pinned placement only), ``cases`` set up
+        there while this pair is timed; entered, it moves to its own pair's CPU."""
+        allowed = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()
+        away = sorted(allowed - {self.cpu})
+        spare = ProcessPairs(self.sides, self.benchmark_dir)
+        return spare.start(away[0] if away else None, cases)
+
+    def __enter__(self):
+        self.cpu = cpu_for_pair() if self.pinned else None
+        if not self.workers:
+            return self.start(self.cpu)
+        cpus = {self.cpu} if self.cpu is not None else (
+            os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None)
+        for s, worker in self.workers.items():
+            try:
+                worker.settle(sum(c.timeout for c in self.ahead) or 60.0)
+            except MeasureError:  # its points set up again, and fail, when measured
+                self.restart(s)
+                continue
+            if cpus:
+                worker.pin(cpus)
         return self
 
     def __exit__(self, *exc):
@@ -572,23 +634,34 @@ def measure(cases: Sequence[Case], sides: dict[str, Side], benchmark_dir: str,
     """Log ratios per case and process pair, and the cases that failed (with why).
 
     ``processes`` process pairs, each sampling every case ``ceil(pairs / processes)``
-    times, the cases in a random order per process pair.
+    times, the cases in a random order per process pair. With pinned placement the next
+    pair is started on the other CPUs and set up there while the current one is timed
+    (:meth:`ProcessPairs.spare`), so process start-up, imports and setups stay off the
+    critical path.
     """
     per_process = math.ceil(pairs / processes)
     isolated_pairs = max(st.MIN_PAIRS, per_process)
     x: dict = {}
     failed: dict = {}
-    for p in range(processes):
-        order = [c for c in cases if p == 0 or not c.isolated]
-        rng.shuffle(order)
-        started = time.monotonic()
-        with ProcessPairs(sides, benchmark_dir) as pp:
-            sample_pairs([c for c in order if not c.isolated], pp.sampler, per_process, rng,
-                         x, failed)
-            sample_pairs([c for c in order if c.isolated], pp.sampler, isolated_pairs, rng,
-                         x, failed)
-        say(f"  process pair {p + 1}/{processes}: {len(order)} points x {per_process} pairs, "
-            f"{time.monotonic() - started:.1f} s")
+    ahead = None
+    try:
+        for p in range(processes):
+            order = [c for c in cases if p == 0 or not c.isolated]
+            rng.shuffle(order)
+            started = time.monotonic()
+            current, ahead = ahead or ProcessPairs(sides, benchmark_dir), None
+            with current as pp:
+                if p + 1 < processes and pp.pinned:
+                    ahead = pp.spare(cases)
+                sample_pairs([c for c in order if not c.isolated], pp.sampler, per_process,
+                             rng, x, failed)
+                sample_pairs([c for c in order if c.isolated], pp.sampler, isolated_pairs,
+                             rng, x, failed)
+            say(f"  process pair {p + 1}/{processes}: {len(order)} points x {per_process} "
+                f"pairs, {time.monotonic() - started:.1f} s")
+    finally:
+        if ahead is not None:
+            ahead.__exit__()
     return x, failed
 
 

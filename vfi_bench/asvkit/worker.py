@@ -19,6 +19,11 @@ the stdout it was started with (anything a benchmark prints goes to stderr):
   (set up as above on its first request), answered ``{"value": v}`` (its result, a
   number: an instruction count for ``unit = "instructions"``), ``{"skipped": reason}``
   or ``{"error": text}``.
+- ``{"op": "setup", "points": [[N, I], ...]}``: set each benchmark ``N`` (at index
+  ``I``) up as its first request would, and nothing else (the driver sets a spare
+  process up ahead of use); one answer for all, ``{"ready": n}`` (how many are set up:
+  a point that fails here fails again, with its reason, at its first sample). One
+  answer per request always: the driver reads one line per request.
 - ``{"op": "quit"}``: tear every benchmark down and exit.
 
 The benchmark stays set up between requests, so a sample costs only its own calls:
@@ -107,6 +112,16 @@ class Worker:
             raise TypeError(f"{name} returned {type(value).__name__}, not a number")
         return {"value": float(value)}
 
+    def setup(self, points):
+        """Set every ``[name, index]`` of ``points`` up (their first request's work)."""
+        ready = 0
+        for name, index in points:
+            try:
+                ready += not isinstance(self._ready(name, index), dict)
+            except Exception:
+                traceback.print_exc()
+        return {"ready": ready}
+
     def sample(self, name, index, count):
         ready = self._ready(name, index)
         if isinstance(ready, dict):
@@ -135,6 +150,8 @@ def serve(benchmark_dir, requests, answers):
             try:
                 if request.get("op") == "track":
                     answer = worker.track(request["name"], request.get("index"))
+                elif request.get("op") == "setup":
+                    answer = worker.setup(request["points"])
                 else:
                     answer = worker.sample(request["name"], request.get("index"),
                                            int(request.get("count", 1)))
