@@ -56,7 +56,8 @@ def _dispatch(command: str, argv: list[str]) -> int:
         from vfi_bench.asvkit import vendor
 
         modules = {"drill": drill, "frontpage": frontpage, "vendor": vendor, "afv": cpp_baseline}
-        return modules[command].main(argv[1:])
+        extra = frontpage.VENDOR_ARGS if command == "vendor" else []  # asvkit names no project
+        return modules[command].main([*extra, *argv[1:]])
     print(USAGE, file=sys.stderr if command not in ("-h", "--help") else sys.stdout)
     return 0 if command in ("-h", "--help") else 2
 

@@ -42,7 +42,12 @@ from asv.results import iter_results
 from vfi_bench.asvkit import latest_compare, publish
 
 #: Where ``make preview`` serves the front page.
-PREVIEW_URL = "http://127.0.0.1:8080/vfi.html"
+#: The front page's file in asv's html folder, and the link asv's navigation gets to it
+#: (:func:`vfi_bench.asvkit.vendor.vendor`'s ``front_page``).
+PAGE = "vfi.html"
+FRONT_LINK = (PAGE, "Start here: vfi, results at a glance")
+VENDOR_ARGS = ["--front-page", FRONT_LINK[0], "--front-label", FRONT_LINK[1]]
+PREVIEW_URL = f"http://127.0.0.1:8080/{PAGE}"
 BASELINE = "numba-masked"
 NOTEBOOK_KEY = "bench_cake.NotebookCase.time_iterate"
 SCALING_KEY = "bench_scaling.Scaling.time_iterate"
@@ -602,8 +607,8 @@ def main(argv=None) -> int:
         print(f"\nLatest comparison: base {_short(comparison.base)}, head "
               f"{_short(comparison.head)}, {comparison.verdict()}")
     plotted = plot(machines, args.html / "frontpage.png")
-    write_front_page(args.html / "vfi.html", machines, sections, plotted, lead, comparison)
-    print(f"\nFront page: {(args.html / 'vfi.html').resolve()} "
+    write_front_page(args.html / PAGE, machines, sections, plotted, lead, comparison)
+    print(f"\nFront page: {(args.html / PAGE).resolve()} "
           f"({', '.join(name for name, _ in machines)})\n"
           f"Open it: make preview, then {PREVIEW_URL} (asv's own pages: index.html there)")
     return 0

@@ -147,7 +147,7 @@ def cmd_publish(args) -> int:
     print(f"Machines in this report: {', '.join(machines)} (yours: {mine}; references "
           f"from results/; comparisons from make compare are kept apart)")
     subprocess.run(ASV + ["publish", "--config", str(publish_config())], cwd=ROOT, check=True)
-    code = vendor.main([str(HTML)])
+    code = vendor.main([str(HTML), *frontpage.VENDOR_ARGS])
     if code != 0:
         return code
     publish.patch_graph_page(HTML)

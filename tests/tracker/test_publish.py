@@ -103,7 +103,7 @@ def test_two_machines_at_two_commits_publish_apart(tmp_path):
     assert publish.summaries_of(html, "mine") == 1
     points = json.loads(summary.read_text())
     assert [value for _, value in points] == [1.1, 1.0]  # your two commits, nobody else's
-    assert "vfi-one-commit" in (html / "summarygrid.js").read_text()
+    assert "asvkit-one-commit" in (html / "summarygrid.js").read_text()
     index = json.loads((html / "index.json").read_text())
     assert sorted(index["params"]["ram"]) == ["23.5 GiB", "unrecorded"]  # the graph's filter
 
@@ -111,7 +111,7 @@ def test_two_machines_at_two_commits_publish_apart(tmp_path):
     assert note.startswith("asv looked for steps in 2 commits of mine's history (and, apart, "
                            "in the other machines': ref 1) and lists 0 steps below.")
     assert json.loads((html / "regressions.json").read_text())["note"] == note
-    assert "vfi-regressions-note" in (html / "regressions.js").read_text()
+    assert "asvkit-regressions-note" in (html / "regressions.js").read_text()
 
 
 def test_the_graph_page_edits_apply_to_asvs_page(tmp_path):
@@ -121,7 +121,7 @@ def test_the_graph_page_edits_apply_to_asvs_page(tmp_path):
     (tmp_path / "graphdisplay.js").write_text(page.read_text())
     assert publish.patch_graph_page(tmp_path) == [w for w, _, _ in publish.GRAPH_PAGE_EDITS]
     text = (tmp_path / "graphdisplay.js").read_text()
-    assert "var max_curves = 256;" in text and "container: vfi_legend_box(graphs.length)" in text
+    assert "var max_curves = 256;" in text and "container: asvkit_legend_box(graphs.length)" in text
     assert "plot_box.css({bottom: (100 + band) + 'px'})" in text  # room made, not overlapped
     assert publish.patch_graph_page(tmp_path) == []  # once only
     (tmp_path / "graphdisplay.js").write_text(page.read_text().replace("max_curves = 8", "x"))
@@ -200,7 +200,7 @@ def test_the_summary_grid_draws_a_lone_point_and_says_why_there_is_no_line(tmp_p
 def test_the_regressions_page_shows_the_note_it_is_given(tmp_path):
     (tmp_path / "regressions.js").write_text(asv_page("regressions.js"))
     edits = publish.edit_page(tmp_path / "regressions.js", publish.REGRESSIONS_PAGE_EDITS,
-                              "vfi-regressions-note")
+                              "asvkit-regressions-note")
     assert edits == ["the note on what was looked at"]
     assert ".text(data.note)" in (tmp_path / "regressions.js").read_text()
 

@@ -251,7 +251,7 @@ def test_a_thumbnail_of_one_commit_draws_its_point_and_says_so(driver, server):
 
     driver.get(f"{server}/index.html")
     plot = f"[id='summarygrid-{BENCH}']"
-    note = _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, f"{plot} .vfi-one-commit")
+    note = _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, f"{plot} .asvkit-one-commit")
                  or None, f"the one-commit note in the thumbnail of {BENCH}")[0]
     assert note.text == "one commit so far: make bench-history draws the trend"
     assert note.is_displayed()
@@ -266,7 +266,7 @@ def test_the_regressions_page_says_how_many_commits_it_looked_at(driver, server)
 
     def shown_note(d):  # the page draws its table twice (loading, then loaded): re-find
         try:
-            notes = [e.text for e in d.find_elements(By.ID, "vfi-regressions-note")
+            notes = [e.text for e in d.find_elements(By.ID, "asvkit-regressions-note")
                      if e.is_displayed()]
         except StaleElementReferenceException:
             return None
@@ -281,7 +281,7 @@ def test_the_graph_legend_is_readable_and_clear_of_plot_and_overview(driver, ser
     from selenium.webdriver.common.by import By
 
     driver.get(f"{server}/index.html#{BENCH}")
-    legend = _wait(driver, lambda d: next((e for e in d.find_elements(By.ID, "vfi-legend")
+    legend = _wait(driver, lambda d: next((e for e in d.find_elements(By.ID, "asvkit-legend")
                                            if e.find_elements(By.CSS_SELECTOR,
                                                               "td.legendLabel")), None),
                    "the graph's legend box with its labels")

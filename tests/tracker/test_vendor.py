@@ -48,7 +48,7 @@ def test_asv_template_loads_from_cdns_today():
 
 
 def test_every_cdn_tag_points_into_the_report(published, fake_cache):
-    files = report_vendor.vendor(published, fake_cache)
+    files = report_vendor.vendor(published, fake_cache, ("front.html", "Start <here>"))
     text = (published / "index.html").read_text()
     assert not EXTERNAL.search(text), EXTERNAL.search(text)
     assert "integrity=" not in text
@@ -57,7 +57,42 @@ def test_every_cdn_tag_points_into_the_report(published, fake_cache):
         assert f'"{local}"' in text and (published / local).is_file(), local
     assert len(files) == len(set(report_vendor.VENDOR.values()))
     assert (published / "_vendor" / "bootstrap@3.1.1" / "dist" / "fonts" / "g.woff").is_file()
-    assert 'href="vfi.html"' in text  # the front page is linked from asv's navigation
+    assert 'href="front.html"' in text  # the front page is linked from asv's navigation
+    assert "Start &lt;here&gt;" in text  # its label escaped
+
+
+def test_the_tool_names_no_project_and_links_no_page_unless_told(published, fake_cache):
+    report_vendor.vendor(published, fake_cache)
+    assert "asvkit-front-page" not in (published / "index.html").read_text()
+    tool = Path(report_vendor.__file__).parent
+    for source in sorted(tool.glob("*.py")):
+        named = [word for word in code_words(source.read_text())
+                 if re.search(r"vfi(?!_bench)", word.replace("vfi_bench.asvkit", ""))]
+        assert named == [], source
+    assert "vfi" not in (tool / "callgrind_shim.c").read_text().replace("vfi_bench", "")
+
+
+def code_words(text: str) -> list[str]:
+    """The names and the string constants of a module's code (docstrings left out: they
+    may say where the tool came from)."""
+    import ast
+
+    tree = ast.parse(text)
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef,
+                                       ast.AsyncFunctionDef))
+                  and node.body and isinstance(node.body[0], ast.Expr)
+                  and isinstance(node.body[0].value, ast.Constant)}
+    words = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            words.append(node.id)
+        elif isinstance(node, ast.Attribute):
+            words.append(node.attr)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                and id(node) not in docstrings:
+            words.append(node.value)
+    return words
 
 
 def test_rewriting_twice_changes_nothing(published, fake_cache):

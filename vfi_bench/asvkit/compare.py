@@ -1450,8 +1450,12 @@ def compare_environment(conf, repo, commits: dict, name: str, args, machine: dic
                             plan_of(args, floors), seed) if ready.timed else []
     if ready.counted:
         say(f"Counting the instructions of {len(ready.counted)} point(s), one call per side")
-        with ProcessPairs(ready.sides, conf.benchmark_dir) as pp:
+        started = time.monotonic()
+        pairs = ProcessPairs(ready.sides, conf.benchmark_dir)
+        pairs.pinned = False  # a count does not depend on the CPU: both sides at once
+        with pairs.start(None, ready.counted) as pp:  # the setups count, in parallel
             counts, failed = count_pairs(ready.counted, pp.counter)
+        say(f"  counted in {time.monotonic() - started:.1f} s")
         counted = judge_counts(ready.counted, counts, failed,
                                load_instruction_limits(machine["machine"], compare_dir(conf)))
         beside_timings(outcomes, counted)

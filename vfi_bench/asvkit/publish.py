@@ -166,22 +166,22 @@ GRAPH_PAGE_EDITS = (
     ("legend below the plot",
      "                show: show_legend,\n                position: \"nw\",",
      "                show: show_legend,\n"
-     "                container: vfi_legend_box(graphs.length),\n"
-     "                noColumns: VFI_LEGEND_COLUMNS,"),
+     "                container: asvkit_legend_box(graphs.length),\n"
+     "                noColumns: ASVKIT_LEGEND_COLUMNS,"),
     ("legend box", "    var show_legend = true;",
      "    var show_legend = true;\n"
-     "    var VFI_LEGEND_COLUMNS = 3;\n"
-     "    function vfi_legend_box(entries) {\n"
+     "    var ASVKIT_LEGEND_COLUMNS = 3;\n"
+     "    function asvkit_legend_box(entries) {\n"
      "        var plot_box = $('#main-graph').parent();\n"
-     "        var box = $('#vfi-legend');\n"
+     "        var box = $('#asvkit-legend');\n"
      "        if (!box.length) {\n"
-     "            box = $('<div id=\"vfi-legend\"></div>').css({position: 'absolute',\n"
+     "            box = $('<div id=\"asvkit-legend\"></div>').css({position: 'absolute',\n"
      "                left: 0, right: 0, bottom: '100px', overflow: 'auto'});\n"
      "            plot_box.parent().append(box);\n"
-     "            $('head').append('<style>#vfi-legend table { font-size: 13px !important; }'\n"
-     "                + ' #vfi-legend td.legendLabel { padding: 1px 18px 1px 4px; }</style>');\n"
+     "            $('head').append('<style>#asvkit-legend table { font-size: 13px !important; }'\n"
+     "                + ' #asvkit-legend td.legendLabel { padding: 1px 18px 1px 4px; }</style>');\n"
      "        }\n"
-     "        var rows = Math.ceil(entries / VFI_LEGEND_COLUMNS);\n"
+     "        var rows = Math.ceil(entries / ASVKIT_LEGEND_COLUMNS);\n"
      "        var band = show_legend ? Math.min(320, 20 * rows + 16) : 0;\n"
      "        box.css({height: band + 'px'});\n"
      "        plot_box.css({bottom: (100 + band) + 'px'});\n"
@@ -201,18 +201,19 @@ SUMMARY_GRID_EDITS = (
      "                    options.yaxis.max = 1.5 * data[0][1];\n"
      "                }\n"
      "                var plot = $.plot(\n                    plot_div, [{data: data}], options);\n"
-     "                var vfi_note = {\n"
+     "                var asvkit_notes = {\n"
      "                    0: 'not measured on this machine yet: <b>{full}</b> runs it',\n"
      "                    1: 'one commit so far: <b>{hint}</b> draws the trend'};\n"
-     "                if (vfi_note[data.length]) {\n"
-     "                    plot_div.append($('<div class=\"vfi-one-commit\"/>').css({\n"
+     "                if (asvkit_notes[data.length]) {\n"
+     "                    plot_div.append($('<div class=\"asvkit-one-commit\"/>').css({\n"
      "                        position: 'absolute', left: '6px', bottom: '3px',\n"
-     "                        'font-size': '11px', color: '#555'}).html(vfi_note[data.length]));\n"
+     "                        'font-size': '11px', color: '#555'})\n"
+     "                    .html(asvkit_notes[data.length]));\n"
      "                }"),
     ("no results anywhere said so",
      "            }).fail(function() {\n                // TODO: Handle failure\n",
      "            }).fail(function() {\n"
-     "                plot_div.append($('<div class=\"vfi-one-commit\"/>').css({\n"
+     "                plot_div.append($('<div class=\"asvkit-one-commit\"/>').css({\n"
      "                    'font-size': '11px', color: '#555', padding: '30px 6px'})\n"
      "                    .html('no results yet: <b>{full}</b> runs it'));\n"),
 )
@@ -224,7 +225,7 @@ REGRESSIONS_PAGE_EDITS = (
      "        main_div.append(feed_div);\n",
      "        main_div.append(feed_div);\n"
      "        if (data.note) {\n"
-     "            main_div.append($('<p id=\"vfi-regressions-note\"/>').css({margin: '1em'})\n"
+     "            main_div.append($('<p id=\"asvkit-regressions-note\"/>').css({margin: '1em'})\n"
      "                            .text(data.note));\n"
      "        }\n"),
 )
@@ -252,7 +253,7 @@ def edit_page(path: Path, edits, marker: str) -> list[str]:
 
 def patch_graph_page(html: Path) -> list[str]:
     """Apply :data:`GRAPH_PAGE_EDITS` to ``html/graphdisplay.js`` (once)."""
-    return edit_page(html / "graphdisplay.js", GRAPH_PAGE_EDITS, "vfi_legend_box")
+    return edit_page(html / "graphdisplay.js", GRAPH_PAGE_EDITS, "asvkit_legend_box")
 
 
 def patch_summary_grid(html: Path, hint: str = HISTORY_HINT, full: str = FULL_HINT
@@ -262,7 +263,7 @@ def patch_summary_grid(html: Path, hint: str = HISTORY_HINT, full: str = FULL_HI
     every benchmark."""
     edits = [(what, old, new.replace("{hint}", hint).replace("{full}", full))
              for what, old, new in SUMMARY_GRID_EDITS]
-    return edit_page(html / "summarygrid.js", edits, "vfi-one-commit")
+    return edit_page(html / "summarygrid.js", edits, "asvkit-one-commit")
 
 
 def revisions_of(html: Path, machine: str) -> set[int]:
@@ -307,7 +308,7 @@ def note_regressions(html: Path, machine: str, removed: int = 0,
         note += f" A step needs two commits or more: {HISTORY_HINT} measures the recent ones."
     data["note"] = note
     path.write_text(json.dumps(data))
-    edit_page(html / "regressions.js", REGRESSIONS_PAGE_EDITS, "vfi-regressions-note")
+    edit_page(html / "regressions.js", REGRESSIONS_PAGE_EDITS, "asvkit-regressions-note")
     return note
 
 

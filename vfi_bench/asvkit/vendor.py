@@ -1,16 +1,18 @@
 """Make a published asv report open without internet: pinned local copies of its scripts.
 
-    python -m vfi_bench.asvkit.vendor .asv/html [--cache DIR]
+    python -m vfi_bench.asvkit.vendor .asv/html [--cache DIR] [--front-page FILE --front-label TEXT]
 
 asv 0.6.6's ``index.html`` loads jQuery, flot (five plugins), bootstrap, blueimp-md5 and
 stupidtable from public CDNs, so on a machine without internet (an HPC login node, a
 laptop on a train) the report is a blank page. This script copies the same libraries
 into ``<html>/_vendor/<package@version>/`` (with each package's licence) and points
 ``index.html``'s tags at them. The copies come from the npm registry, fetched once with
-``npm pack`` at pinned versions into a cache (``$VFI_VENDOR_CACHE``, default
-``~/.cache/vfi-report-vendor``), and every file is checked against the SHA-256 pinned
+``npm pack`` at pinned versions into a cache (``$ASVKIT_VENDOR_CACHE``, default
+``~/.cache/asvkit-report-vendor``), and every file is checked against the SHA-256 pinned
 in :data:`SHA256` before it is used. Run it after every ``asv publish`` (``make bench``
-and ``make publish`` do): publishing writes a fresh ``index.html``.
+and ``make publish`` do): publishing writes a fresh ``index.html``. ``--front-page``
+links a page of the project's own (a file in the html folder) from asv's navigation,
+labelled ``--front-label``.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+from html import escape
 from pathlib import Path
 
 # CDN address in asv 0.6.6's index.html -> (npm package@version, file inside the package).
@@ -78,8 +81,6 @@ SHA256 = {
 #: Folders copied beside a file that refers to them (bootstrap's CSS loads ../fonts/).
 EXTRA_FOLDERS = {"bootstrap@3.1.1": ("dist/fonts",)}
 
-#: Where the report links to the project's own front page (``vfi_bench.frontpage``).
-FRONT_PAGE = "vfi.html"
 VENDOR_DIR = "_vendor"
 LICENCE_NAMES = ("LICENSE", "LICENSE.txt", "LICENSE.md", "LICENSE-MIT.txt", "MIT-LICENSE.txt",
                  "LICENCE", "license", "LICENSE.MIT")
@@ -90,7 +91,8 @@ class VendorError(RuntimeError):
 
 
 def default_cache() -> Path:
-    return Path(os.environ.get("VFI_VENDOR_CACHE", Path.home() / ".cache" / "vfi-report-vendor"))
+    return Path(os.environ.get("ASVKIT_VENDOR_CACHE",
+                               Path.home() / ".cache" / "asvkit-report-vendor"))
 
 
 def packages() -> list[str]:
@@ -141,7 +143,7 @@ def local_path(url: str) -> str:
     return f"{VENDOR_DIR}/{spec}/{path}"
 
 
-def rewrite_index(text: str) -> str:
+def rewrite_index(text: str, front_page: tuple[str, str] | None = None) -> str:
     """CDN ``<script>``/``<link>`` tags -> relative ``_vendor/`` copies (no SRI attributes:
     several copies are unminified builds of the same release, so the CDN's hashes do not
     apply; :data:`SHA256` pins them instead). Adds a link to the front page."""
@@ -160,9 +162,12 @@ def rewrite_index(text: str) -> str:
     text = re.sub(r"<(?:script|link)\b[^>]*>", tag, text)
     if unknown:
         raise VendorError(f"index.html loads {unknown} from the network: add them to VENDOR")
-    link = (f'<li><a href="{FRONT_PAGE}" id="vfi-front-page" style="font-weight: bold; '
-            f'color: #1a5fb4">Start here: vfi, results at a glance</a></li>')
-    if FRONT_PAGE not in text:
+    if front_page is None:
+        return text
+    page, label = front_page
+    link = (f'<li><a href="{escape(page)}" id="asvkit-front-page" style="font-weight: bold; '
+            f'color: #1a5fb4">{escape(label)}</a></li>')
+    if f'href="{escape(page)}"' not in text:
         # after asv's own tabs (grid, list, regressions), before the graph's title
         text, count = re.subn(r'(<li id="nav-li-graphdisplay">)', link + r"\1", text, count=1)
         if count == 0:
@@ -174,8 +179,10 @@ def _licence(package_dir: Path) -> Path | None:
     return next((package_dir / n for n in LICENCE_NAMES if (package_dir / n).is_file()), None)
 
 
-def vendor(html: Path, cache: Path | None = None) -> list[Path]:
-    """Copy the libraries into ``html/_vendor`` and rewrite ``html/index.html``."""
+def vendor(html: Path, cache: Path | None = None,
+           front_page: tuple[str, str] | None = None) -> list[Path]:
+    """Copy the libraries into ``html/_vendor`` and rewrite ``html/index.html`` (with a
+    link to ``front_page``, ``(file, label)``, when given)."""
     index = html / "index.html"
     if not index.is_file():
         raise VendorError(f"{index} does not exist: run asv publish first")
@@ -194,7 +201,7 @@ def vendor(html: Path, cache: Path | None = None) -> list[Path]:
         licence = _licence(source)  # flot-orderbars ships none: package.json names it
         for keep in filter(None, (licence, source / "package.json")):
             shutil.copyfile(keep, target / keep.name)
-    index.write_text(rewrite_index(index.read_text()))
+    index.write_text(rewrite_index(index.read_text(), front_page))
     return written
 
 
@@ -202,6 +209,10 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("html", type=Path, help="asv's html_dir (.asv/html)")
     parser.add_argument("--cache", type=Path, default=None)
+    parser.add_argument("--front-page", default=None,
+                        help="a page of the project's in the html folder, linked first")
+    parser.add_argument("--front-label", default="Start here",
+                        help="the link's text (with --front-page)")
     parser.add_argument("--print-digests", action="store_true",
                         help="print the SHA-256 of every fetched file (to pin them)")
     args = parser.parse_args(argv)
@@ -211,7 +222,8 @@ def main(argv=None) -> int:
             for spec, path in sorted(set(VENDOR.values())):
                 print(f'    "{spec}/{path}": "{sha256(cache / spec / "package" / path)}",')
             return 0
-        files = vendor(args.html, args.cache)
+        front = (args.front_page, args.front_label) if args.front_page else None
+        files = vendor(args.html, args.cache, front)
     except VendorError as exc:
         print(f"report_vendor: {exc}", file=sys.stderr)
         return 2

@@ -116,8 +116,10 @@ class Worker:
         """Set every ``[name, index]`` of ``points`` up (their first request's work)."""
         ready = 0
         for name, index in points:
+            tracked = name.rsplit(".", 1)[-1].startswith("track_")
             try:
-                ready += not isinstance(self._ready(name, index), dict)
+                ready += not isinstance(
+                    self._ready(name, index, RELIED_ON_TRACK if tracked else None), dict)
             except Exception:
                 traceback.print_exc()
         return {"ready": ready}
