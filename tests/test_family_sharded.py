@@ -21,7 +21,7 @@ needs_jax = needs("growth", "jax-sharded")  # without jax: tested in test_option
 def test_registered_for_every_family_member():
     for problem in ("growth", "savings"):
         variant = registry.get_variant(problem, "jax-sharded")
-        assert variant.target == "vfi.family.jax:iterate_sharded"
+        assert variant.kernel == "vfi.family.jax:iterate_sharded"
         assert variant.requires == ("jax",)
 
 

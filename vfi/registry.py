@@ -85,10 +85,10 @@ def _import_failure(module: str) -> str | None:
 
 @dataclass(frozen=True)
 class Variant:
-    """A registered kernel: ``target`` is ``"module:function"``, imported lazily.
+    """A registered kernel: ``kernel`` is ``"module:function"``, imported lazily.
 
     ``fast_path``, when given, is another ``"module:function"`` the variant runs: a
-    compiled path that the plain default call takes instead of ``target`` (it checks its
+    compiled path that the plain default call takes instead of ``kernel`` (it checks its
     own inputs and returns False where the general path must run). :attr:`entry_points`
     lists every function the variant runs, so whatever wraps or measures a variant
     through the registry reaches what users run.
@@ -96,7 +96,7 @@ class Variant:
 
     problem: str
     name: str
-    target: str
+    kernel: str
     requires: tuple[str, ...] = ()
     description: str = ""
     fast_path: str | None = None
@@ -104,7 +104,7 @@ class Variant:
 
     @property
     def entry_points(self) -> tuple[str, ...]:
-        return (self.target,) + ((self.fast_path,) if self.fast_path else ())
+        return (self.kernel,) + ((self.fast_path,) if self.fast_path else ())
 
     @property
     def backend(self) -> str:
@@ -133,7 +133,7 @@ class Variant:
         if reason is not None:
             raise VariantUnavailable(f"variant {self.name!r} of problem {self.problem!r} "
                                      f"is unavailable: {reason}")
-        module, function = (entry or self.target).split(":")
+        module, function = (entry or self.kernel).split(":")
         return getattr(importlib.import_module(module), function)
 
 
@@ -147,7 +147,7 @@ COST_CLASSES = ("n^2/2", "n log2 n", "n")
 BRUTE_FORCE, N_LOG_N, LINEAR = COST_CLASSES
 
 
-def register(problem: str, name: str, target: str, *, requires: tuple[str, ...] = (),
+def register(problem: str, name: str, kernel: str, *, requires: tuple[str, ...] = (),
              description: str = "", fast_path: str | None = None,
              cost: str | None = None) -> Variant:
     """Declare variant ``name`` (``backend-algorithm``) of ``problem``.
@@ -162,7 +162,7 @@ def register(problem: str, name: str, target: str, *, requires: tuple[str, ...] 
     if cost not in COST_CLASSES:
         raise ValueError(f"cost must be one of {COST_CLASSES} (the pairs of one step), "
                          f"got {cost!r} for variant {name!r}")
-    variant = Variant(problem, name, target, tuple(requires), description, fast_path, cost)
+    variant = Variant(problem, name, kernel, tuple(requires), description, fast_path, cost)
     _REGISTRY[problem, name] = variant
     for listener in _LISTENERS:
         listener(variant)

@@ -75,7 +75,7 @@ def test_every_entry_point_of_a_variant_is_the_registrys():
     for name in vfi.variants():
         assert targets[name] == registry.get_variant("cake", name).entry_points, name
     assert targets["numba-maxplus"] == ("vfi.cake.maxplus:iterate_maxplus",
-                                        "vfi.cake.maxplus:checked_default")
+                                        "vfi.cake.maxplus:iterate_default_if_valid")
 
 
 SLOWED_DEFAULT = """
@@ -550,8 +550,8 @@ def test_extra_work_of_real_entry_points_is_valid_python():
             assert ast.unparse(rebinding.targets[0]) == function
     loops = drill.entry_point(REPO, "vfi.cake.numba:iterate_loops")[0].read_text()
     assert drill.step_parameter(loops, "iterate_loops") == (3, "num_iter")
-    fast = drill.entry_point(REPO, "vfi.cake.maxplus:checked_default")[0].read_text()
-    assert drill.step_parameter(fast, "checked_default") == (2, "num_iter")
+    fast = drill.entry_point(REPO, "vfi.cake.maxplus:iterate_default_if_valid")[0].read_text()
+    assert drill.step_parameter(fast, "iterate_default_if_valid") == (2, "num_iter")
     assert drill.step_parameter(SLEEPER, "work") is None
     with pytest.raises(drill.DrillError, match="no top-level function"):
         drill.inject_extra_work(SLEEPER, "missing", 1.05)
@@ -564,8 +564,8 @@ from vfi.cake import maxplus
 
 grid = np.linspace(0.1, 1.0, 100)
 value = vfi.iterate(grid, 0.95, 100)        # the plain default call: the fast path
-asked = list(maxplus.checked_default._drill_asked)
-original = maxplus.checked_default.__wrapped__
+asked = list(maxplus.iterate_default_if_valid._drill_asked)
+original = maxplus.iterate_default_if_valid.__wrapped__
 v, p = np.empty(100), np.empty(100, dtype=np.int64)
 assert original(grid, 0.95, 100, v, p)
 print(asked[0], int(np.array_equal(value, v)), vfi.cake.default_variant())
@@ -581,7 +581,7 @@ def test_extra_work_on_the_default_call_path_keeps_its_result(tmp_path):
     shutil.copytree(REPO / "vfi", tmp_path / "vfi")
     _, fast_path = drill.default_path(
         drill.registered_targets((REPO / drill.REGISTRY_FILE).read_text()))
-    assert fast_path == ("vfi.cake.maxplus:checked_default",)
+    assert fast_path == ("vfi.cake.maxplus:iterate_default_if_valid",)
     path, function = drill.entry_point(tmp_path, fast_path[0])
     path.write_text(drill.inject_extra_work(path.read_text(), function, 1.05))
     done = subprocess.run([sys.executable, "-c", HEAVIER_DEFAULT], cwd=tmp_path,

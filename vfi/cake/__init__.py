@@ -56,7 +56,7 @@ registry.register(PROBLEM, "jax-sharded", "vfi.cake.jax:iterate_sharded", requir
 registry.register(PROBLEM, "numba-maxplus", "vfi.cake.maxplus:iterate_maxplus",
                   requires=("numba",), description="K steps as one max-plus merge (uniform "
                   "grid, concave v0), else numba-concave",
-                  fast_path="vfi.cake.maxplus:checked_default",
+                  fast_path="vfi.cake.maxplus:iterate_default_if_valid",
                   cost=registry.N_LOG_N)
 registry.register(PROBLEM, "jax-maxplus", "vfi.cake.jax_maxplus:iterate_maxplus",
                   requires=("jax",), description="the max-plus merge by lax.top_k, else "
@@ -94,7 +94,7 @@ def _fast_kernel():
     At the notebook's size the Python around a kernel costs more than the kernel: for the
     plain call (a float64 1-D ndarray, a float beta, an int number of steps >= 1, no v0)
     ``iterate`` runs the checks of :func:`validate`, v0 = sqrt(grid) and the merge inside
-    one compiled function (:func:`vfi.cake.maxplus.checked_default`); anything else, a
+    one compiled function (:func:`vfi.cake.maxplus.iterate_default_if_valid`); anything else, a
     broken rule, or a grid the merge does not apply to, takes the general path, which
     raises the named error or runs the fallback.
     """

@@ -425,7 +425,7 @@ def _valid(grid, beta):
 
 
 @njit
-def checked_default(grid, beta, num_iter, value, policy):
+def iterate_default_if_valid(grid, beta, num_iter, value, policy):
     """The default path of ``vfi.iterate`` in one compiled call: the checks, v0 = sqrt(x)
     and the merge into value and policy; False where a rule fails or the merge does not
     apply (the caller then takes the general path, which raises the named error or runs

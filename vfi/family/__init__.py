@@ -47,6 +47,6 @@ FAMILY_VARIANTS = (
 def register_variants(problem: str) -> None:
     """Register every family kernel for ``problem`` (a member's one register line)."""
     registry.declare_problem(problem, registry.FamilyKernel)
-    for name, target, requires, cost, description in FAMILY_VARIANTS:
-        registry.register(problem, name, target, requires=requires, description=description,
+    for name, kernel, requires, cost, description in FAMILY_VARIANTS:
+        registry.register(problem, name, kernel, requires=requires, description=description,
                           cost=cost)
