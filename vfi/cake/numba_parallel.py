@@ -104,38 +104,40 @@ def _split_level(grid, w, new_v, policy, segments):
     return halves
 
 
-# numba.set_parallel_chunksize goes through a ctypes pointer, which Numba cannot cache:
-# this kernel and its callers compile in every process (about 1 s; see bench_compile).
-@njit(parallel=True, cache=False)
-def _finish_segments(grid, w, new_v, policy, segments):
-    previous = numba.set_parallel_chunksize(1)  # uneven segments: hand them out one by one
+@njit(parallel=True)
+def _finish_segments(grid, w, new_v, policy, segments, threads):
+    """Every segment finished by divide and conquer, dealt round-robin to ``threads``
+    workers (uneven segments: neighbours go to different threads). The thread count comes
+    from the caller: ``numba.get_num_threads`` and ``set_parallel_chunksize`` inside a
+    kernel go through pointers Numba cannot cache, which cost every process a compile."""
     n = grid.size
     r, out, pol = grid.reshape(n, 1), new_v.reshape(n, 1), policy.reshape(n, 1)
-    for s in numba.prange(segments.shape[0]):
-        divide(grid, r, w, 0, SQRT, 1.0, out, pol, segments[s, 0], segments[s, 1],
-               segments[s, 2], segments[s, 3])
-    numba.set_parallel_chunksize(previous)
+    count = segments.shape[0]
+    for t in numba.prange(threads):
+        for s in range(t, count, threads):
+            divide(grid, r, w, 0, SQRT, 1.0, out, pol, segments[s, 0], segments[s, 1],
+                   segments[s, 2], segments[s, 3])
 
 
-@njit(cache=False)
-def _step_monotone(grid, w, new_v, policy, num_segments):
+@njit
+def _step_monotone(grid, w, new_v, policy, num_segments, threads):
     n = grid.size
     segments = np.empty((1, 4), dtype=np.int64)
     segments[0, 0], segments[0, 1], segments[0, 2], segments[0, 3] = 0, n - 1, 0, n - 1
     while segments.shape[0] < num_segments and segments.shape[0] < n:
         segments = _split_level(grid, w, new_v, policy, segments)
-    _finish_segments(grid, w, new_v, policy, segments)
+    _finish_segments(grid, w, new_v, policy, segments, threads)
 
 
-@njit(cache=False)
-def _iterate_monotone(grid, beta, v, num_iter, num_segments):
+@njit
+def _iterate_monotone(grid, beta, v, num_iter, num_segments, threads):
     n = grid.size
     policy = np.zeros(n, dtype=np.int64)
     out, spare = np.empty(n), np.empty(n)
     current = v
     for k in range(num_iter):
         new_v = buffer_for_step(out, spare, k)
-        _step_monotone(grid, beta * current, new_v, policy, num_segments)
+        _step_monotone(grid, beta * current, new_v, policy, num_segments, threads)
         current = new_v
     return result_in_out(out, spare, num_iter, v), policy
 
@@ -149,4 +151,4 @@ def iterate_monotone(grid, beta, v, num_iter):
     O(n log n) work per step, O(n) of it serial (the first split); identical to
     ``numba-monotone``. Parameters and returns as :func:`iterate_brute`.
     """
-    return _iterate_monotone(grid, beta, v, num_iter, SEGMENTS)
+    return _iterate_monotone(grid, beta, v, num_iter, SEGMENTS, numba.get_num_threads())
