@@ -493,12 +493,14 @@ class ProcessPairs:
     processes run in a temporary folder, removed on exit.
     """
 
-    def __init__(self, sides: dict[str, Side], benchmark_dir: str):
+    def __init__(self, sides: dict[str, Side], benchmark_dir: str,
+                 prepare: Sequence[Case] = ()):
         self.sides, self.benchmark_dir = sides, benchmark_dir
         self.workers: dict[str, Worker] = {}
         self.cwd = ""
         self.pinned = all(side.placement == "same-cpu" for side in sides.values())
         self.cpu: int | None = None
+        self.prepare = list(prepare)  # set up as soon as the processes start
         self.ahead: list[Case] = []
 
     def start(self, cpu: int | None = None, prepare: Sequence[Case] = ()) -> ProcessPairs:
@@ -526,17 +528,19 @@ class ProcessPairs:
 
     def __enter__(self):
         self.cpu = cpu_for_pair() if self.pinned else None
+        moved = bool(self.workers)  # a spare, started on other CPUs
         if not self.workers:
-            return self.start(self.cpu)
+            self.start(self.cpu, self.prepare)
         cpus = {self.cpu} if self.cpu is not None else (
             os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None)
         for s, worker in self.workers.items():
-            try:
-                worker.settle(sum(c.timeout for c in self.ahead) or 60.0)
-            except MeasureError:  # its points set up again, and fail, when measured
-                self.restart(s)
-                continue
-            if cpus:
+            if self.ahead:
+                try:
+                    worker.settle(sum(c.timeout for c in self.ahead))
+                except MeasureError:  # its points set up again, and fail, when measured
+                    self.restart(s)
+                    continue
+            if moved and cpus:
                 worker.pin(cpus)
         return self
 
@@ -629,15 +633,28 @@ def replaced(worker: Worker, side: Side, benchmark_dir: str, cwd: str,
     return side.start(benchmark_dir, cwd, cpu)
 
 
+def dealt(cases: Sequence[Case], k: int) -> list[Case]:
+    """``cases`` with every other one first, from the ``k``-th: the first two process pairs
+    set up in these two orders, so a cold JIT cache is filled by both at once, each
+    compiling half of it before it loads the other's half.
+
+    >>> dealt("abcde", 0), dealt("abcde", 1)
+    (['a', 'c', 'e', 'b', 'd'], ['b', 'd', 'a', 'c', 'e'])
+    """
+    return [*cases[k::2], *cases[1 - k::2]]
+
+
 def measure(cases: Sequence[Case], sides: dict[str, Side], benchmark_dir: str,
             processes: int, pairs: int, rng: random.Random) -> tuple[dict, dict]:
     """Log ratios per case and process pair, and the cases that failed (with why).
 
     ``processes`` process pairs, each sampling every case ``ceil(pairs / processes)``
-    times, the cases in a random order per process pair. With pinned placement the next
-    pair is started on the other CPUs and set up there while the current one is timed
-    (:meth:`ProcessPairs.spare`), so process start-up, imports and setups stay off the
-    critical path.
+    times, the cases in a random order per process pair. Each pair's processes set every
+    case up as they start; with pinned placement the next pair is started on the other
+    CPUs and set up there while the current one is timed (:meth:`ProcessPairs.spare`), so
+    process start-up, imports and setups stay off the critical path, and the first two
+    pairs set up at once, in the two orders of :func:`dealt` (which fills a cold JIT
+    cache in parallel, as :func:`prewarm` does for ``free`` placement).
     """
     per_process = math.ceil(pairs / processes)
     isolated_pairs = max(st.MIN_PAIRS, per_process)
@@ -649,10 +666,10 @@ def measure(cases: Sequence[Case], sides: dict[str, Side], benchmark_dir: str,
             order = [c for c in cases if p == 0 or not c.isolated]
             rng.shuffle(order)
             started = time.monotonic()
-            current, ahead = ahead or ProcessPairs(sides, benchmark_dir), None
+            current, ahead = ahead or ProcessPairs(sides, benchmark_dir, dealt(cases, 0)), None
             with current as pp:
                 if p + 1 < processes and pp.pinned:
-                    ahead = pp.spare(cases)
+                    ahead = pp.spare(dealt(cases, 1) if p == 0 else cases)
                 sample_pairs([c for c in order if not c.isolated], pp.sampler, per_process,
                              rng, x, failed)
                 sample_pairs([c for c in order if c.isolated], pp.sampler, isolated_pairs,
@@ -1445,7 +1462,8 @@ def compare_environment(conf, repo, commits: dict, name: str, args, machine: dic
         f"{machine['machine']}: {len(ready.timed)} benchmark points, {args.processes} "
         f"process pairs x {math.ceil(args.pairs / args.processes)} sample pairs each, "
         f"seed {seed}")
-    prewarm(ready.timed, ready.sides, conf.benchmark_dir)
+    if args.placement != "same-cpu":  # pinned, the first two process pairs do it (measure)
+        prewarm(ready.timed, ready.sides, conf.benchmark_dir)
     outcomes = decide_cases(ready.timed, in_processes(ready.sides, conf.benchmark_dir),
                             plan_of(args, floors), seed) if ready.timed else []
     if ready.counted:
