@@ -724,3 +724,12 @@ def test_a_spare_pair_sets_up_on_the_other_cpu_then_moves_every_thread_to_its_ow
         for side in "AB":  # one answer per request: nothing left unread to mistake
             assert len(pp.sampler(side, toy, 3)) == 3
             assert len(pp.sampler(side, other, 2)) == 2
+
+
+def test_outside_a_compare_the_suite_keeps_its_jit_cache_in_the_checkout():
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("VFI_CACHE_DIR", compare.SHARED_DIR_VARIABLE)}
+    code = "import os, benchmarks; print(os.environ['VFI_CACHE_DIR'])"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=REPO, env=env, timeout=60)
+    assert done.stdout.strip() == str(REPO / ".asv" / "jit-cache"), done.stderr
