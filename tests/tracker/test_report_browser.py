@@ -228,7 +228,7 @@ def test_front_page_is_linked_and_shows_the_notebook_table(driver, server):
     from selenium.webdriver.common.by import By
 
     driver.get(f"{server}/index.html")
-    link = _wait(driver, lambda d: d.find_elements(By.ID, "vfi-front-page") or None,
+    link = _wait(driver, lambda d: d.find_elements(By.ID, "asvkit-front-page") or None,
                  "the link to the front page in asv's navigation bar")[0]
     assert link.is_displayed()
     link.click()
