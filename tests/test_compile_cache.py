@@ -102,24 +102,25 @@ def test_a_second_install_of_the_same_code_loads_the_first_ones_kernels(temporar
     np.testing.assert_array_equal(again, first)
 
 
-def test_an_edit_the_kernel_cannot_see_keeps_its_cache(temporary_install):
-    site, cache = temporary_install
-    first, _ = run_copy(site, cache)
-    unrelated = site / "vfi" / "cake" / "maxplus.py"  # numba_parallel does not import it
+def append_to_an_unimported_module(vfi_root: Path) -> None:
+    unrelated = vfi_root / "cake" / "maxplus.py"  # numba_parallel does not import it
     unrelated.write_text(unrelated.read_text() + "\n_edited = 1\n")
-    again, hits = run_copy(site, cache)
-    assert hits > 0, "an edit outside the kernel's imports recompiled it"
-    np.testing.assert_array_equal(again, first)
 
 
-def test_comment_lines_above_a_kernel_keep_its_cache(temporary_install):
+def comment_lines_above_the_kernels(vfi_root: Path) -> None:
+    for module in ("cake/numba_parallel.py", "family/numba.py"):
+        path = vfi_root / module
+        path.write_text("# a comment\n\n# and another\n" + path.read_text())
+
+
+@pytest.mark.parametrize("edit", [append_to_an_unimported_module,
+                                  comment_lines_above_the_kernels])
+def test_an_edit_the_kernel_cannot_see_keeps_its_cache(temporary_install, edit):
     site, cache = temporary_install
     first, _ = run_copy(site, cache)
-    for module in ("cake/numba_parallel.py", "family/numba.py"):
-        path = site / "vfi" / module
-        path.write_text("# a comment\n\n# and another\n" + path.read_text())
+    edit(site / "vfi")
     again, hits = run_copy(site, cache)
-    assert hits > 0, "comment lines moved the kernels' entries"
+    assert hits > 0, f"{edit.__name__} recompiled the kernel"
     np.testing.assert_array_equal(again, first)
 
 

@@ -73,12 +73,12 @@ def test_uniform_detection():
 
 
 def test_utility_table_only_where_exact_to_rounding():
-    from vfi.cake.numba import TABLE_RTOL, _table_error
+    from vfi.cake.numba import TABLE_RTOL, table_error
 
-    assert _table_error(np.linspace(0.1, 1.0, 1_000_000)) <= TABLE_RTOL
+    assert table_error(np.linspace(0.1, 1.0, 1_000_000)) <= TABLE_RTOL
     nudged = np.linspace(0.1, 1.0, 1000)
     nudged[500] += 1e-13  # uniform to UNIFORM_RTOL, not to rounding
-    assert _table_error(nudged) > TABLE_RTOL
+    assert table_error(nudged) > TABLE_RTOL
 
 
 @pytest.mark.parametrize("variant", FAST)
@@ -87,9 +87,9 @@ def test_utility_table_only_where_exact_to_rounding():
        num_iter=st.integers(1, 30))
 def test_nearly_uniform_grid_scans_with_square_roots(variant, n, nudge, beta, num_iter):
     """Uniform to UNIFORM_RTOL but not to rounding: the concave scan without the table."""
-    from vfi.cake.numba import TABLE_RTOL, _table_error, is_uniform
+    from vfi.cake.numba import TABLE_RTOL, is_uniform, table_error
 
     grid = np.linspace(0.1, 1.0, n)
     grid[n // 2] += nudge * (grid[1] - grid[0])
-    assert is_uniform(grid) and _table_error(grid) > TABLE_RTOL
+    assert is_uniform(grid) and table_error(grid) > TABLE_RTOL
     check_against_brute(grid, beta, num_iter, None, variant)

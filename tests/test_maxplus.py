@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from strategies import grids, values
 
 import vfi
+from vfi.cake import grid_rule
 from vfi.cake import maxplus as mp
 from vfi.cake import numba as cake_numba
 
@@ -219,10 +220,10 @@ def test_fixed_point_of_one_and_two_points(n):
 
 
 @given(grid=st.one_of(grids(max_size=64), uniform_grids(max_size=64)))
-def test_one_pass_grid_rule_is_the_concave_kernels(grid):
-    uniform, table = mp._grid_rule(grid, cake_numba.UNIFORM_RTOL)
-    assert uniform == cake_numba.is_uniform(grid)
-    assert table == cake_numba._table_error(grid)
+def test_one_pass_grid_rule_is_the_numpy_rule(grid):
+    uniform, table = cake_numba.grid_rule_pass(grid, cake_numba.UNIFORM_RTOL)
+    assert uniform == grid_rule.is_uniform(grid)
+    assert table == grid_rule.table_error(grid)
 
 
 def test_grid_rule_on_nearly_uniform_grids():
@@ -230,9 +231,9 @@ def test_grid_rule_on_nearly_uniform_grids():
     for size in (3, 4, 5, 9, 200):
         for noise in (1e-17, 1e-13, 1e-10, 1e-8):
             grid = np.linspace(1.0, 2.0, size) + noise * rng.standard_normal(size)
-            uniform, table = mp._grid_rule(grid, cake_numba.UNIFORM_RTOL)
-            assert uniform == cake_numba.is_uniform(grid)
-            assert table == cake_numba._table_error(grid)
+            uniform, table = cake_numba.grid_rule_pass(grid, cake_numba.UNIFORM_RTOL)
+            assert uniform == grid_rule.is_uniform(grid)
+            assert table == grid_rule.table_error(grid)
 
 
 # --- JAX ------------------------------------------------------------------------------
@@ -281,7 +282,7 @@ def test_jax_host_rule_is_the_numba_rule(jm):
         for noise in (0.0, 1e-15, 1e-11, 1e-6):
             grid = np.sort(np.linspace(0.5, 3.0, size) + noise * rng.random(size))
             assert jm.is_uniform(grid) == cake_numba.is_uniform(grid)
-            assert jm.table_error(grid) == cake_numba._table_error(grid)
+            assert jm.table_error(grid) == cake_numba.table_error(grid)
             v = np.sqrt(grid) + noise * rng.random(size)
             concave = mp._iterate(grid, 0.9, v, 1, mp.BANDS)[2]
             assert jm.applies(grid, 0.9, v) == concave

@@ -1,12 +1,11 @@
 """The member contract: what every model of the library exposes, written once.
 
 A member is one object (:class:`Member` or a subclass) made and registered by its
-package with :func:`vfi.registry.register_member`; its module binds the API by name::
+package with :func:`vfi.registry.register_member`; its module binds the API by name
+with :meth:`Member.export`, which also gives the names for ``__all__``::
 
     GROWTH = registry.register_member(FamilyMember("growth", StochasticGrowth, case=case))
-    iterate = GROWTH.iterate
-    bellman = GROWTH.bellman
-    ...
+    __all__ = ["GROWTH", "case", *GROWTH.export(globals())]   # iterate, bellman, solve, ...
 
 Every member has the same functions with the same signatures:
 
@@ -62,6 +61,13 @@ class Member:
 
     def __repr__(self) -> str:
         return f"<member {self.name}>"
+
+    def export(self, namespace: dict, *extra: str) -> list[str]:
+        """Bind the API's functions (and the ``extra`` methods named) in ``namespace``, a
+        module's ``globals()``, under their own names; returns the names bound."""
+        names = [name for name in (*API, *extra) if name != "case"]
+        namespace.update({name: getattr(self, name) for name in names})
+        return names
 
     # ---- variants ---------------------------------------------------------------------
 

@@ -293,14 +293,5 @@ class CakeMember(Member):
 CAKE = registry.register_member(CakeMember(
     PROBLEM, CakeEating, PREFERENCE, case=case, timing=(1000, 10), reference="numpy-masked",
     summary="cake eating, the notebook's problem"))
-iterate = CAKE.iterate
-bellman = CAKE.bellman
-solve = CAKE.solve
-variants = CAKE.variants
-unavailable_variants = CAKE.unavailable_variants
-default_variant = CAKE.default_variant
-default_solve_variant = CAKE.default_solve_variant
-
-__all__ = ["CAKE", "CakeMember", "CakeEating", "case", "validate", "closed_form", "iterate",
-           "bellman", "solve", "variants", "unavailable_variants", "default_variant",
-           "DEFAULT_VARIANT"]
+__all__ = ["CAKE", "CakeMember", "CakeEating", "case", "validate", "closed_form",
+           "DEFAULT_VARIANT", *CAKE.export(globals(), "default_solve_variant")]

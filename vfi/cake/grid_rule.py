@@ -8,9 +8,8 @@ concave v to concave Tv. Where the grid is also uniform to rounding, so that the
 :math:`u_k = \\sqrt{x_k - x_0}` is within :data:`TABLE_RTOL` of the utility scale of every
 :math:`\\sqrt{x_i - x_j}` (:func:`table_error`), the kernels read the table instead of
 taking roots, and the max-plus merge applies. The compiled kernels run the same
-operations in loops (``vfi.cake.numba._is_uniform``, ``_table_error``, and
-``vfi.cake.maxplus._grid_rule`` in one pass); ``tests/test_maxplus.py`` checks that they
-give these functions' numbers.
+operations in one loop (``vfi.cake.numba.grid_rule_pass``); ``tests/test_maxplus.py``
+checks that it gives these functions' numbers.
 """
 from __future__ import annotations
 

@@ -27,7 +27,7 @@ from m = 0 first. The merge costs O(n) (``_bands``) where K Bellman steps cost O
 Exactness. Every comparison is between increments, so a choice can differ from the
 brute force's only between candidates within rounding of each other (a tie). The values
 are the brute force's up to (a) the utility table,
-:math:`|u_{i-j} - \sqrt{x_i - x_j}| \le e` (``_table_error``), which moves a K-step
+:math:`|u_{i-j} - \sqrt{x_i - x_j}| \le e` (``grid_rule.table_error``), which moves a K-step
 value by at most :math:`e \sum_{m<K} \beta^m < e / (1 - \beta)`, and (b) rounding: each
 increment :math:`\mathrm{fl}(\beta^m) \Delta S_k` is within 6 eps of its exact value
 (:math:`\Delta S_k = u_{k+1} - u_k` is exact, by Sterbenz, so the table telescopes), and
@@ -69,52 +69,10 @@ def neumaier_add(s, comp, x):
 
 
 @njit
-def _grid_rule(grid, rtol):
-    """(uniform, table error): ``vfi.cake.numba._is_uniform(grid, rtol)`` and
-    ``_table_error(grid)`` in one pass, the same numbers (max and min are exact, so four
-    running maxima give the same result as one, 3x faster; tests compare the two)."""
-    n = grid.size
-    if n < 2:
-        return True, 0.0
-    g0 = grid[0]
-    mean = (grid[-1] - g0) / (n - 1)
-    bad = False
-    dev0 = dev1 = dev2 = dev3 = 0.0
-    small0 = small1 = small2 = small3 = grid[1] - g0
-    k = 1
-    while k + 3 < n:
-        s0 = grid[k] - grid[k - 1]
-        s1 = grid[k + 1] - grid[k]
-        s2 = grid[k + 2] - grid[k + 1]
-        s3 = grid[k + 3] - grid[k + 2]
-        bad |= ((abs(s0 - mean) > rtol * mean) | (abs(s1 - mean) > rtol * mean)
-                | (abs(s2 - mean) > rtol * mean) | (abs(s3 - mean) > rtol * mean))
-        dev0 = max(dev0, abs((grid[k] - g0) - k * mean))
-        dev1 = max(dev1, abs((grid[k + 1] - g0) - (k + 1) * mean))
-        dev2 = max(dev2, abs((grid[k + 2] - g0) - (k + 2) * mean))
-        dev3 = max(dev3, abs((grid[k + 3] - g0) - (k + 3) * mean))
-        small0 = min(small0, s0)
-        small1 = min(small1, s1)
-        small2 = min(small2, s2)
-        small3 = min(small3, s3)
-        k += 4
-    while k < n:
-        s0 = grid[k] - grid[k - 1]
-        bad |= abs(s0 - mean) > rtol * mean
-        dev0 = max(dev0, abs((grid[k] - g0) - k * mean))
-        small0 = min(small0, s0)
-        k += 1
-    deviation = max(max(dev0, dev1), max(dev2, dev3))
-    smallest = min(min(small0, small1), min(small2, small3))
-    slack = 2.0 * deviation + 2.0 * EPS * max(abs(g0), abs(grid[-1]))
-    return n < 3 or not bad, slack / (2.0 * np.sqrt(smallest))
-
-
-@njit
 def _applies(grid):
     """The utility table's grid rule, as :func:`vfi.cake.numba.iterate_concave` has it:
     uniform to ``UNIFORM_RTOL`` and ``_table_error`` within ``TABLE_RTOL`` of the scale."""
-    uniform, table = _grid_rule(grid, grid_rule.UNIFORM_RTOL)
+    uniform, table = cake_numba.grid_rule_pass(grid, grid_rule.UNIFORM_RTOL)
     return uniform and table <= grid_rule.TABLE_RTOL * max(1.0, np.sqrt(grid[-1] - grid[0]))
 
 
@@ -464,7 +422,7 @@ def iterate_maxplus(grid, beta, v, num_iter):
 
     Where it applies: the grid is uniform to the utility-table rule of
     :func:`vfi.cake.numba.iterate_concave` (spacings within ``UNIFORM_RTOL`` of the
-    mean, ``_table_error`` within ``TABLE_RTOL`` of the utility scale) and v0 is concave
+    mean, ``table_error`` within ``TABLE_RTOL`` of the utility scale) and v0 is concave
     up to ``ROUNDING_SLACK``. Elsewhere it falls back to
     :func:`vfi.cake.numba.iterate_concave`, exact on any grid. Values agree with the brute
     force to the table error times :math:`1/(1-\beta)` plus rounding (the prefix sums
@@ -516,7 +474,8 @@ def _fixed_point_into(grid, beta, engine, value, policy):
     fwork, iwork = _scratch(n)
     _merge(grid, beta, EVERY_SEQUENCE, np.empty(0), 0.0, 0.0, value, policy, fwork, iwork, engine)
     # every increment is >= 0, so sum |x| is the last value (up to its own rounding)
-    table = _grid_rule(grid, grid_rule.UNIFORM_RTOL)[1] + EPS * np.sqrt(grid[-1] - grid[0])
+    table = cake_numba.grid_rule_pass(grid, grid_rule.UNIFORM_RTOL)[1]
+    table += EPS * np.sqrt(grid[-1] - grid[0])
     return table / (1.0 - beta) + (8.0 * EPS + 4.0 * n * EPS * EPS) * value[-1]
 
 
@@ -552,7 +511,7 @@ def fixed_point_maxplus(grid, beta):
     ``error_bound`` bounds the sup-norm distance to the exact fixed point of the Bellman
     equation with :math:`\sqrt{x_i - x_j}` (real arithmetic on the float64 grid):
 
-    - the utility table: :math:`e =` ``_table_error(grid)`` + eps sqrt(x_{n-1} - x_0)
+    - the utility table: :math:`e =` ``table_error(grid)`` + eps sqrt(x_{n-1} - x_0)
       bounds :math:`|u_{i-j} - \sqrt{x_i - x_j}|`, so the two Bellman operators differ by
       at most e and their fixed points by :math:`e / (1 - \beta)`;
     - rounding: each increment :math:`\mathrm{fl}(\beta^m)\,\Delta S_k` is within 6 eps

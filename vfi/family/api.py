@@ -1,12 +1,11 @@
 """The public API every member of the savings family exposes, written once.
 
 A member module makes one :class:`FamilyMember` (the contract is :mod:`vfi.member`),
-registers it and binds its methods to module names::
+registers it and binds its methods to module names (:meth:`vfi.member.Member.export`)::
 
     GROWTH = registry.register_member(FamilyMember("growth", StochasticGrowth, case=case,
                                                    timing=(1000, 10)))
-    iterate = GROWTH.iterate
-    solve = GROWTH.solve
+    __all__ = ["GROWTH", *GROWTH.export(globals())]   # iterate, bellman, solve, ...
 """
 from __future__ import annotations
 

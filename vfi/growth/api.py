@@ -18,12 +18,7 @@ def case(n=AFV_N):
 GROWTH = registry.register_member(FamilyMember(
     PROBLEM, StochasticGrowth, SOLVE_PREFERENCE, case=case, timing=(1000, 10),
     summary="stochastic growth, Aruoba & Fernandez-Villaverde (2015)"))
-iterate = GROWTH.iterate
-bellman = GROWTH.bellman
-solve = GROWTH.solve
-variants = GROWTH.variants
-unavailable_variants = GROWTH.unavailable_variants
-default_variant = GROWTH.default_variant
+API = GROWTH.export(globals())
 
 
 def paper_vfi(model, *, tol=1e-7, variant=None, max_iter=10_000):

@@ -32,13 +32,5 @@ def case(n=150, w_max=5.0, y_size=100, R=1.01, beta=0.98, gamma=2.0):
 SAVINGS = registry.register_member(FamilyMember(
     PROBLEM, OptimalSavings, SOLVE_PREFERENCE, case=case, timing=(150, 10),
     summary="optimal savings, QuantEcon's lectures"))
-iterate = SAVINGS.iterate
-bellman = SAVINGS.bellman
-solve = SAVINGS.solve
-variants = SAVINGS.variants
-unavailable_variants = SAVINGS.unavailable_variants
-default_variant = SAVINGS.default_variant
-
-__all__ = ["SAVINGS", "case", "OptimalSavings", "quantecon", "iterate", "bellman", "solve",
-           "variants",
-           "unavailable_variants", "default_variant", "SOLVE_PREFERENCE", "PROBLEM", "registry"]
+__all__ = ["SAVINGS", "case", "OptimalSavings", "quantecon", "SOLVE_PREFERENCE", "PROBLEM",
+           *SAVINGS.export(globals())]
