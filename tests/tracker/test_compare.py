@@ -583,6 +583,28 @@ def test_the_worker_counts_a_track_benchmark_once(tmp_path):
     assert "not a number" in second["error"]
 
 
+def test_the_worker_runs_a_classes_setup_cache_once_for_all_its_parameters(tmp_path):
+    """asv runs ``setup_cache`` once per class, not once per parameter: an instruction
+    class counts all its points in that one call (minutes under Valgrind), so running it
+    again for each parameter multiplies a compare's counting time by the parameters."""
+    suite = tmp_path / "worker_cache_suite"
+    suite.mkdir()
+    (suite / "bench_c.py").write_text(
+        "class Counted:\n    params = [['a', 'b', 'c']]\n    param_names = ['p']\n"
+        "    unit = 'instructions'\n    runs = []\n\n"
+        "    def setup_cache(self):\n        Counted.runs.append(1)\n"
+        "        return {'a': 1.0, 'b': 2.0, 'c': 3.0, 'runs': len(Counted.runs)}\n\n"
+        "    def track_count(self, counts, p):\n        return counts[p] + 10 * counts['runs']\n")
+    worker = load_worker()
+    requests = [json.dumps({"op": "track", "name": "bench_c.Counted.track_count", "index": i})
+                for i in range(3)]
+    import io
+    answers = io.StringIO()
+    worker.serve(str(suite), requests, answers)
+    assert [json.loads(line) for line in answers.getvalue().splitlines()] == [
+        {"value": 11.0}, {"value": 12.0}, {"value": 13.0}]
+
+
 def test_the_readers_of_the_records_exit_1_on_the_same_verdicts():
     from vfi_bench import drill
     from vfi_bench.asvkit import latest_compare

@@ -72,6 +72,7 @@ class Worker:
     def __init__(self, benchmark_dir):
         self.benchmark_dir = benchmark_dir
         self.ready = {}  # (name, index) -> (benchmark, number)
+        self.caches = {}  # setup_cache_key -> what its setup_cache returned, once per key
 
     def _prepare(self, name, index, relied_on=None):
         from asv_runner.discovery import get_benchmark_from_name
@@ -83,11 +84,25 @@ class Worker:
             raise RuntimeError(f"asv_runner {runner_version()}: its benchmark objects lack "
                                f"{', '.join(missing)}; this worker is written against "
                                f"asv_runner {WRITTEN_FOR} (pin it in the asv matrix)")
-        cache = bench.do_setup_cache() if bench.setup_cache_key is not None else None
-        bench.set_cache(cache)
+        bench.set_cache(self._setup_cache(bench))
         if bench.do_setup():
             return None
         return bench, max(1, int(getattr(bench, "number", 0) or 0))
+
+    def _setup_cache(self, bench):
+        """The class's ``setup_cache`` result, run once per key as asv does (not once per
+        parameter: an instruction class counts all its points in that one call)."""
+        key = bench.setup_cache_key
+        if key is None:
+            return None
+        if key not in self.caches:
+            try:
+                self.caches[key] = bench.do_setup_cache()
+            except Exception as exc:  # every point of the class fails with it, unrepeated
+                self.caches[key] = exc
+        if isinstance(self.caches[key], Exception):
+            raise self.caches[key]
+        return self.caches[key]
 
     def _ready(self, name, index, relied_on=None):
         """The set-up benchmark (and its number), or ``{"skipped": reason}``."""
