@@ -15,8 +15,10 @@ with the reason when Valgrind (or a variant's dependency) is missing here.
   model's (12 income states).
 
 Deterministic code (Numba, NumPy, pure Python) gives the same count to the instruction
-in every run; JAX's runtime does not (threads, dispatch): its points count the mean of
-``JAX_CALLS`` calls, within 0.003-2.8 % from run to run here (jax-vmap the widest).
+in every run; JAX's runtime does not (threads, dispatch): its points count ``JAX_CALLS``
+calls in each of ``JAX_REGIONS`` regions, the count their median. Each point also sets
+``instruction_spread`` (the widest log distance of a region from that median, 0 for one
+region), which a compare reads to widen that point's limit (asvkit's README).
 """
 import importlib
 
@@ -32,9 +34,11 @@ GROWTH_TOL, SAVINGS_TOL = 2e-6, 1e-8
 COUNT_TIMEOUT = 1500
 
 
-#: Counted calls per point: JAX's runtime varies from call to call (its threads and
-#: dispatch), by 2-26 % over three single calls here and 0.003-2.8 % over five.
+#: Counted calls per region, and regions, of a JAX point: JAX's runtime varies from call
+#: to call (its threads and dispatch), by 2-26 % over three single calls here and
+#: 0.003-2.8 % over the means of five.
 JAX_CALLS = 5
+JAX_REGIONS = 5
 
 
 def _is_jax(variant):
@@ -109,8 +113,9 @@ def count_points(points):
         return str(exc)
 
 
-def instructions_of(counts, name):
-    """The count of point ``name``, or the asv skip (or failure) its outcome says."""
+def counted_of(counts, name):
+    """The :class:`Counted` of point ``name``, or the asv skip (or failure) its outcome
+    says."""
     if isinstance(counts, str):
         raise NotImplementedError(counts)
     outcome = counts[name]
@@ -118,41 +123,48 @@ def instructions_of(counts, name):
         raise NotImplementedError(outcome.reason)
     if isinstance(outcome, callgrind.Failed):
         raise RuntimeError(outcome.message)
-    return outcome.instructions
+    return outcome
 
 
-class NotebookInstructions:
-    params = [variant_names("cake")]
-    param_names = ["variant"]
+class Counts:
+    """What the instruction classes share: ``setup`` keeps the count and its spread."""
     unit = "instructions"
     timeout = COUNT_TIMEOUT + 60
+
+    def keep(self, counted):
+        self.instructions = counted.instructions
+        self.instruction_spread = counted.spread
+
+
+class NotebookInstructions(Counts):
+    params = [variant_names("cake")]
+    param_names = ["variant"]
     size = (NOTEBOOK_N, NOTEBOOK_STEPS)  # (n, steps)
 
     def setup_cache(self):
         return count_points([callgrind.Point(name, f"{__name__}:notebook_call",
                                              (name, *self.size),
-                                             calls=JAX_CALLS if _is_jax(name) else 1)
+                                             calls=JAX_CALLS if _is_jax(name) else 1,
+                                             regions=JAX_REGIONS if _is_jax(name) else 1)
                              for name in _jax_last(self.params[0])])
 
     def setup(self, counts, variant):
-        self.instructions = instructions_of(counts, variant)
+        self.keep(counted_of(counts, variant))
 
     def track_instructions(self, counts, variant):
         return self.instructions
 
 
-class HeadlineInstructions:
+class HeadlineInstructions(Counts):
     """Each case in a Callgrind process of its own, started by its ``setup``: a compare
     or run that selects one case (the drill's ``steps-10k-default``) counts only that
     one, and these calls (seconds each under Valgrind) outweigh a process start."""
     params = [list(HEADLINES)]
     param_names = ["case"]
-    unit = "instructions"
-    timeout = COUNT_TIMEOUT + 60
 
     def setup(self, case):
         counts = count_points([callgrind.Point(case, f"{__name__}:{HEADLINES[case].__name__}")])
-        self.instructions = instructions_of(counts, case)
+        self.keep(counted_of(counts, case))
 
     def track_instructions(self, case):
         return self.instructions

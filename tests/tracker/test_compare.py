@@ -506,11 +506,11 @@ JAXISH = compare.Case("bench_x.Instructions.track_instructions", 2, ("'jax-vmap'
                       {"unit": "instructions"})
 
 
-def fake_counter(counts, fail=()):
+def fake_counter(counts, fail=(), spreads=None):
     def counter(side, case):
         if (side, case) in fail:
             raise compare.MeasureError("RuntimeError: valgrind died")
-        return counts[case][side]
+        return compare.Count(counts[case][side], (spreads or {}).get((side, case), 0.0))
     return counter
 
 
@@ -538,6 +538,26 @@ def test_more_instructions_past_the_limit_exits_1_and_the_spread_widens_it():
     record = outcomes[0].record()
     assert record["instructions"] == pytest.approx(1.01) and list(record) == [
         k for k in compare.RECORD_KEYS if k != "packages"]
+
+
+def test_a_counts_own_spread_widens_its_limit_on_either_side():
+    """A JAX count 4 % up whose head regions varied by 3 %: within exp(2 x 0.03), the
+    same; with no spread, or a spread too narrow, more instructions."""
+    counts = {JAXISH: {"A": 2e9, "B": 2.08e9}}
+    for spreads, verdict in [({("B", JAXISH): 0.03}, "same-instructions"),
+                             ({("A", JAXISH): 0.03}, "same-instructions"),
+                             ({("B", JAXISH): 0.01}, "more-instructions"),
+                             ({}, "more-instructions")]:
+        found, failed = compare.count_pairs([JAXISH], fake_counter(counts, spreads=spreads))
+        [outcome] = compare.judge_counts([JAXISH], found, failed, {})
+        assert outcome.verdict == verdict, spreads
+        assert outcome.threshold == pytest.approx(
+            max(st.MIN_INSTRUCTION_LIMIT, math.exp(2 * max([0.0, *spreads.values()]))))
+        assert ("regions within" in outcome.note) == bool(spreads), outcome.note
+    # a calibrated limit wider than the spread's stays
+    found, _ = compare.count_pairs([JAXISH], fake_counter(counts, spreads={("A", JAXISH): 0.01}))
+    [outcome] = compare.judge_counts([JAXISH], found, {}, {JAXISH.label: 1.05})
+    assert outcome.threshold == 1.05 and outcome.verdict == "same-instructions"
 
 
 def test_a_count_failing_on_the_head_is_failed_on_head():
@@ -579,8 +599,27 @@ def test_the_worker_counts_a_track_benchmark_once(tmp_path):
     answers = io.StringIO()
     worker.serve(str(suite), requests, answers)
     first, second = [json.loads(line) for line in answers.getvalue().splitlines()]
-    assert first == {"value": 12346.0}  # one call
+    assert first == {"value": 12346.0, "spread": 0.0}  # one call, no spread set
     assert "not a number" in second["error"]
+
+
+def test_the_worker_reports_the_spread_a_track_benchmark_instance_sets(tmp_path):
+    suite = tmp_path / "worker_spread_suite"
+    suite.mkdir()
+    (suite / "bench_s.py").write_text(
+        "class Counted:\n    params = [[0.03, -1.0]]\n    param_names = ['s']\n"
+        "    unit = 'instructions'\n\n"
+        "    def setup(self, s):\n        self.instruction_spread = s\n\n"
+        "    def track_count(self, s):\n        return 100\n")
+    worker = load_worker()
+    requests = [json.dumps({"op": "track", "name": "bench_s.Counted.track_count", "index": i})
+                for i in range(2)]
+    import io
+    answers = io.StringIO()
+    worker.serve(str(suite), requests, answers)
+    good, bad = [json.loads(line) for line in answers.getvalue().splitlines()]
+    assert good == {"value": 100.0, "spread": 0.03}
+    assert "instruction_spread must be a number >= 0" in bad["error"]
 
 
 def test_the_worker_runs_a_classes_setup_cache_once_for_all_its_parameters(tmp_path):
@@ -602,7 +641,7 @@ def test_the_worker_runs_a_classes_setup_cache_once_for_all_its_parameters(tmp_p
     answers = io.StringIO()
     worker.serve(str(suite), requests, answers)
     assert [json.loads(line) for line in answers.getvalue().splitlines()] == [
-        {"value": 11.0}, {"value": 12.0}, {"value": 13.0}]
+        {"value": v, "spread": 0.0} for v in (11.0, 12.0, 13.0)]
 
 
 def test_the_readers_of_the_records_exit_1_on_the_same_verdicts():

@@ -6,6 +6,7 @@ this test suite fails saying what to install.
 Valgrind runs code 20-100 times slower: each counted call here is a small loop or the
 cheapest variant on a tiny grid.
 """
+import math
 import sys
 import textwrap
 
@@ -56,11 +57,29 @@ def test_a_count_scales_with_the_work(toy):
 
 
 def test_the_same_call_counted_twice_gives_the_identical_count(toy):
-    point = [callgrind.Point("loop", f"{toy}:loop", (5_000,), calls=3)]
+    point = [callgrind.Point("loop", f"{toy}:loop", (5_000,), calls=3, regions=3)]
     first, second = (callgrind.count(point, prime=False)["loop"] for _ in range(2))
-    assert first.calls == 3 and first.total > 3 * 5_000
-    assert (first.total, first.empty) == (second.total, second.empty)
+    assert first.calls == 3 and first.instructions > 5_000
+    # the regions of one run differ by a few hundred instructions in 2 million (the
+    # interpreter's adaptive specialisation settling), and repeat exactly from run to run
+    assert len(first.per_region) == 3 and first.spread < 1e-3
+    assert (first.per_region, first.empty) == (second.per_region, second.empty)
     assert first.instructions == second.instructions
+
+
+def test_a_count_of_several_regions_is_their_median_and_spread_their_widest_gap():
+    counted = callgrind.Counted((100, 130, 90), empty=5, calls=1)
+    assert counted.instructions == 100
+    assert counted.spread == pytest.approx(math.log(1.3))
+    assert callgrind.Counted((100, 104), empty=5, calls=1).instructions == 102
+    assert callgrind.Counted((7,), empty=0, calls=1).spread == 0.0
+
+
+@pytest.mark.parametrize("field", ["calls", "regions"])
+@pytest.mark.parametrize("value", [0, -1, 1.5, True])
+def test_a_point_refuses_counts_of_calls_or_regions_below_one(field, value):
+    with pytest.raises(ValueError, match=f"{field} must be an int >= 1"):
+        callgrind.Point("x", "os:getcwd", **{field: value})
 
 
 def test_factories_that_skip_or_fail_say_so(toy):

@@ -48,7 +48,9 @@ A ``track_`` benchmark of ``unit = "instructions"`` (an instruction count, as
 ``vfi_bench.asvkit.callgrind`` counts them) is called once per side in one process pair
 (:func:`count_pairs`, the worker's ``track`` request) and decided by its head/base ratio
 (:func:`judge_counts`): ``more-instructions`` past its limit (0.5 %, or the A/A spread
-``calibrate`` stored, :func:`.stats.instruction_limit`) exits 1 like a regression; the
+``calibrate`` stored, :func:`.stats.instruction_limit`, widened by the count's own
+spread where the benchmark reports one, :func:`.stats.spread_limit`) exits 1 like a
+regression; the
 ratio is also shown beside each timing with the same parameters
 (:func:`beside_timings`).
 
@@ -554,8 +556,9 @@ class ProcessPairs:
         self.workers[side] = replaced(self.workers[side], self.sides[side],
                                       self.benchmark_dir, self.cwd, self.cpu)
 
-    def counter(self, side: str, case: Case) -> float:
-        """One call of the ``track_`` benchmark ``case`` on ``side``: its value."""
+    def counter(self, side: str, case: Case) -> Count:
+        """One call of the ``track_`` benchmark ``case`` on ``side``: its value and
+        spread."""
         try:
             answer = self.workers[side].count(case)
         except MeasureError:
@@ -564,7 +567,7 @@ class ProcessPairs:
         if "value" not in answer:
             kind = "skipped" if "skipped" in answer else "failed"
             raise MeasureError(str(answer.get("skipped") or answer.get("error")), kind)
-        return float(answer["value"])
+        return Count(float(answer["value"]), float(answer.get("spread", 0.0)))
 
     def sampler(self, side: str, case: Case, count: int) -> list[float]:
         started = time.monotonic()
@@ -824,13 +827,22 @@ def remeasured(first: Outcome, second: Outcome) -> Outcome:
                    looks=first.looks)
 
 
-#: ``counter(side, case)`` gives one call's value of ``track_`` benchmark ``case``.
-Counter = Callable[[str, Case], float]
+@dataclass(frozen=True)
+class Count:
+    """One call's value of a ``track_`` benchmark, and its ``spread``: how far the
+    regions it was counted in varied (a log ratio; 0 for deterministic code)."""
+    value: float
+    spread: float = 0.0
+
+
+#: ``counter(side, case)`` gives one call's :class:`Count` of ``track_`` benchmark ``case``.
+Counter = Callable[[str, Case], Count]
 
 
 def count_pairs(cases: Sequence[Case], counter: Counter) -> tuple[dict, dict]:
-    """One count per side of each case: ``{case: {"A": a, "B": b}}``, and the cases that
-    failed, as :func:`sample_pairs` records them (``{case: {side: MeasureError}}``)."""
+    """One count per side of each case: ``{case: {"A": a, "B": b, "spread": s}}`` (``s``
+    the wider of the two sides' spreads), and the cases that failed, as
+    :func:`sample_pairs` records them (``{case: {side: MeasureError}}``)."""
     counts, failed = {}, {}
     for case in cases:
         got, errors = {}, {}
@@ -842,11 +854,12 @@ def count_pairs(cases: Sequence[Case], counter: Counter) -> tuple[dict, dict]:
                 errors[side] = err
         if errors:
             failed[case] = errors
-        elif got["A"] > 0 and got["B"] > 0:
-            counts[case] = got
+        elif got["A"].value > 0 and got["B"].value > 0:
+            counts[case] = {"A": got["A"].value, "B": got["B"].value,
+                            "spread": max(got["A"].spread, got["B"].spread)}
         else:
-            failed[case] = {s: MeasureError(f"counted {v:g}, not a count > 0", side=s)
-                            for s, v in got.items() if not v > 0}
+            failed[case] = {s: MeasureError(f"counted {v.value:g}, not a count > 0", side=s)
+                            for s, v in got.items() if not v.value > 0}
     return counts, failed
 
 
@@ -854,12 +867,16 @@ def judge_counts(cases: Sequence[Case], counts: dict, failed: dict,
                  limits: dict[str, float]) -> list[Outcome]:
     """Instruction counts decided: the head/base ratio against the case's limit
     (calibrated, :func:`.stats.instruction_limit`, else
-    :data:`.stats.MIN_INSTRUCTION_LIMIT`): ``more-instructions`` past it (exit 1, like
-    a regression), ``fewer-instructions`` below its inverse, else ``same-instructions``.
-    A count is deterministic or nearly so: one call per side, no test."""
+    :data:`.stats.MIN_INSTRUCTION_LIMIT`; widened to :func:`.stats.spread_limit` of the
+    count's own spread where that is wider): ``more-instructions`` past it (exit 1,
+    like a regression), ``fewer-instructions`` below its inverse, else
+    ``same-instructions``. A count is deterministic or nearly so: one call per side, no
+    test."""
     outcomes = []
     for c in cases:
         limit = float(limits.get(c.label, st.MIN_INSTRUCTION_LIMIT))
+        if c in counts:
+            limit = max(limit, st.spread_limit(counts[c].get("spread", 0.0)))
         errors = failed.get(c)
         if errors or c not in counts:
             nan = math.nan
@@ -872,6 +889,8 @@ def judge_counts(cases: Sequence[Case], counts: dict, failed: dict,
         verdict = ("more-instructions" if ratio > limit else
                    "fewer-instructions" if ratio < 1 / limit else "same-instructions")
         note = f"instructions {counts[c]['A']:.4g} -> {counts[c]['B']:.4g}"
+        if counts[c].get("spread", 0.0) > 0:
+            note += f" (regions within {math.expm1(counts[c]['spread']):.2%})"
         outcomes.append(Outcome(c, st.Decision(ratio, ratio, ratio, math.nan, verdict),
                                 verdict, limit, note=note, instructions=ratio))
     return outcomes

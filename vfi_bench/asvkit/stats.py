@@ -67,7 +67,7 @@ __all__ = ["Decision", "Rule", "Looks", "Look", "ALPHA", "POWER", "VERDICTS", "F
            "classify", "min_detectable_effect_of", "decide_look", "undecided",
            "confirm_look", "decide_units", "confirm_codes", "confirm_verdicts",
            "sequential_levels", "obrien_fleming_spent", "variance_components", "design",
-           "floor_from_aa", "instruction_limit"]
+           "floor_from_aa", "instruction_limit", "spread_limit"]
 
 #: The fewest sample pairs of one look at a ``timeraw_`` point (each its own process).
 MIN_PAIRS = 6
@@ -687,3 +687,17 @@ def instruction_limit(aa_ratios, minimum: float = MIN_INSTRUCTION_LIMIT,
         raise ValueError(f"minimum must be a finite number > 1 (got {minimum})")
     return float(max(minimum, math.exp(spreads * float(np.max(np.abs(np.log(r)))))))
 
+
+def spread_limit(spread: float, spreads: float = INSTRUCTION_SPREADS) -> float:
+    r"""The limit a count's own spread sets: :math:`\exp(k s)`, ``s`` the widest log
+    distance of one of its regions from their median (:mod:`.callgrind`), on either
+    side; 1 for deterministic code (``s = 0``), which leaves the calibrated limit.
+
+    Examples
+    --------
+    >>> spread_limit(0.0), round(spread_limit(0.03), 4)
+    (1.0, 1.0618)
+    """
+    if not (math.isfinite(spread) and spread >= 0):
+        raise ValueError(f"spread must be a finite number >= 0 (got {spread})")
+    return math.exp(spreads * spread)

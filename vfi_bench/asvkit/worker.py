@@ -16,9 +16,10 @@ the stdout it was started with (anything a benchmark prints goes to stderr):
   warm-up). Answer ``{"samples": [...], "number": n}``,
   ``{"skipped": reason}`` (setup raised ``NotImplementedError``) or ``{"error": text}``.
 - ``{"op": "track", "name": N, "index": I}``: one call of ``track_`` benchmark ``N``
-  (set up as above on its first request), answered ``{"value": v}`` (its result, a
-  number: an instruction count for ``unit = "instructions"``), ``{"skipped": reason}``
-  or ``{"error": text}``.
+  (set up as above on its first request), answered ``{"value": v, "spread": s}`` (its
+  result, a number: an instruction count for ``unit = "instructions"``; ``s`` the
+  benchmark instance's ``instruction_spread``, 0 when it sets none),
+  ``{"skipped": reason}`` or ``{"error": text}``.
 - ``{"op": "setup", "points": [[N, I], ...]}``: set each benchmark ``N`` (at index
   ``I``) up as its first request would, and nothing else (the driver sets a spare
   process up ahead of use); one answer for all, ``{"ready": n}`` (how many are set up:
@@ -118,14 +119,21 @@ class Worker:
         return self.ready[key]
 
     def track(self, name, index):
-        """One call of a ``track_`` benchmark: ``{"value": its result}``."""
+        """One call of a ``track_`` benchmark: ``{"value": its result, "spread": s}``,
+        ``s`` the instance's ``instruction_spread`` (how far a count's regions varied,
+        as a log ratio), 0 when it has none."""
         ready = self._ready(name, index, RELIED_ON_TRACK)
         if isinstance(ready, dict):
             return ready
         value = ready[0].do_run()
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise TypeError(f"{name} returned {type(value).__name__}, not a number")
-        return {"value": float(value)}
+        instance = getattr(getattr(ready[0], "func", None), "__self__", None)
+        spread = getattr(instance, "instruction_spread", 0.0)
+        if isinstance(spread, bool) or not isinstance(spread, (int, float)) or spread < 0:
+            raise TypeError(f"{name}: instruction_spread must be a number >= 0 "
+                            f"(got {spread!r})")
+        return {"value": float(value), "spread": float(spread)}
 
     def setup(self, points):
         """Set every ``[name, index]`` of ``points`` up (their first request's work)."""
