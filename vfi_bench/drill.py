@@ -32,7 +32,10 @@ Each run is classified from the comparison's JSON records (:func:`classify`):
   record "regressed" or "improved" is *flagged but not slowed*.
 
 The drill prints one line per run and a summary (false alarms / A/A runs, detections /
-A/B runs, flagged but not slowed) and writes everything to ``--out`` after each run.
+A/B runs, flagged but not slowed; in the time mode first the A/A ratios of identical code
+per point, :func:`aa_ratios`: median, median interval, runs whose interval held 1) and
+writes everything to ``--out`` after each run; ``--show FILE`` prints that summary again
+from the file.
 
 Every exit status is checked against the records: compare's own (``STATUS_FILE``: 1 for a
 regression or a point failing on the head, 3 for a point inconclusive past its
@@ -72,6 +75,7 @@ import os
 import random
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -809,6 +813,54 @@ def summary_table(summary: dict) -> str:
     return "\n".join(lines + [f"targets {'met' if targets_met(summary) else 'NOT met'}"])
 
 
+def aa_ratios(runs: Sequence[dict]) -> dict[str, dict]:
+    """Per timed point over the A/A runs (identical code on both sides): the median
+    ratio, the median of its one-sided bounds, how many runs' intervals held 1 and of
+    how many, and whether the median ratio lies inside the median interval (``centred``:
+    a point whose A/A ratios do not centre on 1 is a bias of the set-up, not noise).
+
+    Examples
+    --------
+    >>> rec = lambda r, lo, hi: {"params": "'a'", "ratio": r, "low": lo, "high": hi,
+    ...                          "verdict": "same"}
+    >>> runs = [{"kind": "A/A", "records": [rec(1.01, 0.98, 1.04)]},
+    ...         {"kind": "A/A", "records": [rec(1.05, 1.02, 1.08)]},
+    ...         {"kind": "A/B", "records": [rec(1.3, 1.2, 1.4)]}]
+    >>> aa_ratios(runs)["'a'"]
+    {'ratio': 1.03, 'low': 1.0, 'high': 1.06, 'held': 1, 'runs': 2, 'centred': True}
+    """
+    found: dict[str, list[dict]] = {}
+    for run in runs:
+        if run["kind"] != AA:
+            continue
+        for rec in run.get("records") or []:
+            if is_counted(rec) or None in (rec.get("ratio"), rec.get("low"), rec.get("high")):
+                continue
+            found.setdefault(str(rec["params"]), []).append(rec)
+    out = {}
+    for point, recs in found.items():
+        ratio, low, high = (statistics.median(r[k] for r in recs)
+                            for k in ("ratio", "low", "high"))
+        out[point] = {"ratio": ratio, "low": low, "high": high,
+                      "held": sum(r["low"] <= 1.0 <= r["high"] for r in recs),
+                      "runs": len(recs), "centred": low <= ratio <= high}
+    return out
+
+
+def aa_ratio_table(ratios: dict[str, dict]) -> str:
+    """:func:`aa_ratios` as the drill prints it, one line per point."""
+    if not ratios:
+        return "A/A ratios: no timed point"
+    title = "A/A ratios of identical code"
+    width = max(len(title), *(len(p) for p in ratios))
+    lines = [f"{title.ljust(width)}  median  median interval  runs holding 1"]
+    for point, r in ratios.items():
+        mark = "" if r["centred"] else "   NOT centred"
+        lines.append(f"{point.ljust(width)}  {r['ratio']:6.3f}  {r['low']:.3f}-{r['high']:.3f}"
+                     f"      {r['held']}/{r['runs']}{mark}")
+    return "\n".join(lines)
+
+
 def write_out(path: Path | None, settings: dict, runs: Sequence[dict], error: str | None):
     """Write the settings, every run, the summary and the exit status to ``path``."""
     if path is None:
@@ -882,6 +934,8 @@ def drill(args, settings: dict, out: Path | None) -> int:
             shutil.rmtree(tmp, ignore_errors=True)
     write_out(out, settings, runs, error)
     summary = summarize(runs, args.metric)
+    if args.metric == TIME:
+        print("\n" + aa_ratio_table(aa_ratios(runs)))
     print("\n" + summary_table(summary))
     if out is not None:
         print(f"drill records: {out}")
@@ -891,6 +945,9 @@ def drill(args, settings: dict, out: Path | None) -> int:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--runs", type=int, default=20, help="rounds of one A/A and one A/B run")
+    p.add_argument("--show", type=Path, default=None, metavar="FILE.json",
+                   help="print the summary of a drill's records (--out) and exit with its "
+                        "status; runs nothing")
     p.add_argument("--metric", choices=METRICS, default=TIME,
                    help="time: a busy-wait slowdown judged by timings; instructions: "
                         "honest extra work judged by instruction counts")
@@ -913,11 +970,30 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def show(path: Path) -> int:
+    """Print the summary of a drill's records file (``--show``), as the drill printed it
+    at its end; its exit status (2 when the file cannot be read)."""
+    try:
+        data = json.loads(Path(path).read_text())
+        runs, metric = data["runs"], data["settings"].get("metric", TIME)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        print(f"regression drill: --show {path}: not a drill's records file ({exc})",
+              file=sys.stderr)
+        return 2
+    if metric == TIME:
+        print(aa_ratio_table(aa_ratios(runs)) + "\n")
+    summary = summarize(runs, metric)
+    print(summary_table(summary))
+    return exit_status(summary, data.get("error") is not None)
+
+
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
     if args.load_generator is not None:  # the load process itself (start_load)
         generate_load(args.load_generator, args.load_period, args.seed)
         return 0
+    if args.show is not None:
+        return show(args.show)
     if args.runs < 1 or args.pairs < 2 or args.slowdown <= 1:
         print("regression drill: need --runs >= 1, --pairs >= 2, --slowdown > 1",
               file=sys.stderr)

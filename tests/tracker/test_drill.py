@@ -817,3 +817,40 @@ def test_make_regression_drill_passes_metric_slowdown_and_runs():
                            cwd=REPO, capture_output=True, text=True)
     args = drill.parser().parse_args(plain.stdout.split()[3:])
     assert (args.metric, args.slowdown, args.runs, args.bench) == ("time", 1.25, 20, None)
+
+
+def test_the_aa_table_marks_a_point_whose_aa_ratios_do_not_centre_on_1():
+    """A set-up bias (one side always 6 % slower on identical code) shows as a point
+    whose median A/A ratio lies outside its median interval; noise around 1 does not."""
+    def rec(params, ratio, low, high):
+        return {"benchmark": "bench_cake.NotebookCase.time_iterate", "params": params,
+                "ratio": ratio, "low": low, "high": high, "verdict": "same"}
+    runs = [{"kind": drill.AA, "records": [rec("'fair'", 1.0 + d, 0.97 + d, 1.03 + d),
+                                            rec("'biased'", 1.065, 1.03 + d, 1.06)]}
+            for d in (-0.01, 0.0, 0.01)]
+    runs.append({"kind": drill.AB, "records": [rec("'fair'", 1.5, 1.4, 1.6)]})
+    found = drill.aa_ratios(runs)
+    assert found["'fair'"] == {"ratio": 1.0, "low": 0.97, "high": 1.03, "held": 3,
+                               "runs": 3, "centred": True}
+    assert found["'biased'"]["centred"] is False and found["'biased'"]["held"] == 0
+    table = drill.aa_ratio_table(found)
+    assert [line.endswith("NOT centred") for line in table.splitlines()[1:]] == [False, True]
+    assert drill.aa_ratio_table({}) == "A/A ratios: no timed point"
+
+
+def test_show_prints_a_records_files_summary_and_exits_with_its_status(tmp_path, capsys):
+    def rec(ratio):
+        return {"benchmark": "bench_cake.NotebookCase.time_iterate", "params": "'a'",
+                "ratio": ratio, "low": ratio - 0.03, "high": ratio + 0.03, "verdict": "same"}
+    runs = [{"kind": drill.AA, "false_alarm": False, "records": [rec(1.0)]},
+            {"kind": drill.AB, "detected": False, "flagged_not_slowed": [],
+             "records": [rec(1.0)]}]
+    path = tmp_path / "drill.json"
+    path.write_text(json.dumps({"settings": {"metric": "time"}, "runs": runs, "error": None}))
+    assert drill.main(["--show", str(path)]) == 1  # the one A/B run was missed
+    out = capsys.readouterr().out
+    assert "A/A ratios of identical code" in out and "detections / A/B runs" in out
+    assert "targets NOT met" in out
+    (tmp_path / "bad.json").write_text("[]")
+    assert drill.main(["--show", str(tmp_path / "bad.json")]) == 2
+    assert "not a drill's records file" in capsys.readouterr().err
