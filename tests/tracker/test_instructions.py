@@ -6,6 +6,7 @@ this test suite fails saying what to install.
 Valgrind runs code 20-100 times slower: each counted call here is a small loop or the
 cheapest variant on a tiny grid.
 """
+import importlib.util
 import math
 import sys
 import textwrap
@@ -169,3 +170,28 @@ def test_a_factory_imported_off_sys_path_is_found(tmp_path):
         del sys.modules["callgrind_offpath"]
     assert str(tmp_path) not in sys.path
     assert isinstance(counts["loop"], callgrind.Counted), counts
+
+
+def test_the_suites_checkout_never_shadows_the_installed_package(tmp_path, monkeypatch):
+    """A benchmark suite lives in the project's checkout, beside the project's package;
+    the environment has its own copy installed. The child must import the installed one:
+    with the suite's folder first on its path, both sides of a compare counted the
+    checkout's code (the instruction drill missed a x1.05 extra-work head, ratio 1.000)."""
+    checkout, installed = tmp_path / "checkout", tmp_path / "site-packages"
+    (checkout / "suite").mkdir(parents=True)
+    installed.mkdir()
+    (checkout / "suite" / "__init__.py").write_text("")
+    (checkout / "suite" / "bench.py").write_text(
+        "def make():\n    import theproject\n    raise NotImplementedError(theproject.WHERE)\n")
+    (checkout / "theproject.py").write_text("WHERE = 'the checkout'\n")
+    (installed / "theproject.py").write_text("WHERE = 'installed'\n")
+    monkeypatch.syspath_prepend(str(installed))
+    for name in ("suite", "suite.bench"):  # imported as asv does: by file, not sys.path
+        spec = importlib.util.spec_from_file_location(
+            name, checkout / name.replace(".", "/") / "__init__.py" if name == "suite"
+            else checkout / "suite" / "bench.py")
+        module = importlib.util.module_from_spec(spec)
+        monkeypatch.setitem(sys.modules, name, module)
+        spec.loader.exec_module(module)
+    counts = callgrind.count([callgrind.Point("x", "suite.bench:make")])
+    assert counts["x"] == callgrind.Skipped("installed")

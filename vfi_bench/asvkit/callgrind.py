@@ -271,7 +271,9 @@ def count(points, *, env: dict | None = None, python: str | None = None,
     ``env`` adds to (and overrides) :data:`PINNED_ENV`; ``python`` is the interpreter
     (default: this one), which must be an executable, not a shell wrapper, or Valgrind
     counts the wrapper (the child checks it is under Valgrind). The child gets this
-    process's ``sys.path``. Raises :class:`CallgrindUnavailable` when nothing can be
+    process's ``sys.path``, then the folders of the factories' packages (after it, so
+    that a checkout beside a benchmark suite never shadows the installed package).
+    Raises :class:`CallgrindUnavailable` when nothing can be
     counted here (:func:`unavailable_reason`). ``keep``: a folder to copy the dumps
     and the child's records into (``callgrind_annotate`` reads the dumps per function).
     """
@@ -279,7 +281,10 @@ def count(points, *, env: dict | None = None, python: str | None = None,
     if len({p.name for p in points}) != len(points):
         raise ValueError("point names must be unique")
     shim, child_env = shim_library(), _child_env(env)
-    path = _factory_roots(points) + [p or os.getcwd() for p in sys.path]  # "": the cwd
+    # The factories' folders go last: a benchmark suite's folder sits in the project's
+    # checkout, whose package must not shadow the one installed in the environment
+    # (a compare's base side would count the checkout's code, not its own).
+    path = [p or os.getcwd() for p in sys.path] + _factory_roots(points)  # "": the cwd
     spec = _spec(points, shim, list(dict.fromkeys(path)))
     spec["python"] = python or sys.executable
     results = {}
