@@ -1,6 +1,7 @@
-"""The documentation runs: the README's Python blocks, executed as written, in order, in
-one namespace (as a reader pasting them would), and the worked fourth member linted with
-the project's own ruff rules and checked against the brute force.
+"""The documentation runs: the Python blocks of the README and of
+``docs/fourth-member.md``, executed as written, in order, in one namespace (as a reader
+pasting them would), and the worked fourth member linted with the project's own ruff
+rules and checked against the brute force.
 
 A block preceded by ``<!-- not run by tests/test_docs.py: WHY -->`` is left out, and
 WHY must name the test that runs it instead. The doctests of ``vfi`` and ``vfi_bench``
@@ -20,9 +21,13 @@ BLOCK = re.compile(r"(<!-- not run by tests/test_docs.py: (?P<why>.*?) -->\n)?"
                    r"```python\n(?P<code>.*?)```", re.S)
 
 
+#: The pages whose Python blocks run, in this order, in one namespace.
+PAGES = ("README.md", "docs/fourth-member.md")
+
+
 def blocks():
-    """``[(code, why_not_run or None)]`` of README.md, in order."""
-    text = (REPO / "README.md").read_text()
+    """``[(code, why_not_run or None)]`` of :data:`PAGES`, in order."""
+    text = "\n".join((REPO / page).read_text() for page in PAGES)
     return [(m["code"], m["why"]) for m in BLOCK.finditer(text)]
 
 

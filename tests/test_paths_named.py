@@ -28,7 +28,7 @@ TEXT = (".py", ".md", ".yml", ".sh", ".toml", ".cpp", "Makefile", ".ci/run")
 
 #: Named on purpose though absent, each with its reason.
 ABSENT = {
-    "vfi/wages/__init__.py": "the README's fourth member, the file a reader writes",
+    "vfi/wages/__init__.py": "docs/fourth-member.md's member, the file a reader writes",
     "vfi/cake/kernels.py": "the drill test's tiny repository writes it",
     "vfi.cake.kernels": "the drill test's tiny repository writes it",
     "scripts/compare.py": "the old workflow, the negative case of the workflow test",
