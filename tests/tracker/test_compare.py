@@ -586,38 +586,39 @@ def test_instruction_limits_are_saved_beside_the_floors(tmp_path):
     assert compare.load_instruction_limits("m2", tmp_path) == {}
 
 
-def test_the_worker_counts_a_track_benchmark_once(tmp_path):
-    suite = tmp_path / "worker_track_suite"
-    suite.mkdir()
-    (suite / "bench_t.py").write_text(
-        "calls = []\n\n\ndef track_count():\n    calls.append(1)\n    return 12345 + len(calls)\n"
-        "\n\ntrack_count.unit = 'instructions'\n\n\ndef track_text():\n    return 'x'\n")
-    worker = load_worker()
-    requests = [json.dumps({"op": "track", "name": "bench_t.track_count", "index": None}),
-                json.dumps({"op": "track", "name": "bench_t.track_text", "index": None})]
+def track_answers(tmp_path, module: str, source: str, points) -> list[dict]:
+    """The worker's answers to a ``track`` request for each ``(name, index)`` of
+    ``points``, in a suite of one module ``module`` holding ``source``."""
     import io
+
+    suite = tmp_path / f"{module}_suite"
+    suite.mkdir()
+    (suite / f"{module}.py").write_text(source)
+    requests = [json.dumps({"op": "track", "name": f"{module}.{name}", "index": index})
+                for name, index in points]
     answers = io.StringIO()
-    worker.serve(str(suite), requests, answers)
-    first, second = [json.loads(line) for line in answers.getvalue().splitlines()]
+    load_worker().serve(str(suite), requests, answers)
+    return [json.loads(line) for line in answers.getvalue().splitlines()]
+
+
+def test_the_worker_counts_a_track_benchmark_once(tmp_path):
+    first, second = track_answers(
+        tmp_path, "bench_t",
+        "calls = []\n\n\ndef track_count():\n    calls.append(1)\n    return 12345 + len(calls)\n"
+        "\n\ntrack_count.unit = 'instructions'\n\n\ndef track_text():\n    return 'x'\n",
+        [("track_count", None), ("track_text", None)])
     assert first == {"value": 12346.0, "spread": 0.0}  # one call, no spread set
     assert "not a number" in second["error"]
 
 
 def test_the_worker_reports_the_spread_a_track_benchmark_instance_sets(tmp_path):
-    suite = tmp_path / "worker_spread_suite"
-    suite.mkdir()
-    (suite / "bench_s.py").write_text(
+    good, bad = track_answers(
+        tmp_path, "bench_s",
         "class Counted:\n    params = [[0.03, -1.0]]\n    param_names = ['s']\n"
         "    unit = 'instructions'\n\n"
         "    def setup(self, s):\n        self.instruction_spread = s\n\n"
-        "    def track_count(self, s):\n        return 100\n")
-    worker = load_worker()
-    requests = [json.dumps({"op": "track", "name": "bench_s.Counted.track_count", "index": i})
-                for i in range(2)]
-    import io
-    answers = io.StringIO()
-    worker.serve(str(suite), requests, answers)
-    good, bad = [json.loads(line) for line in answers.getvalue().splitlines()]
+        "    def track_count(self, s):\n        return 100\n",
+        [("Counted.track_count", i) for i in range(2)])
     assert good == {"value": 100.0, "spread": 0.03}
     assert "instruction_spread must be a number >= 0" in bad["error"]
 
@@ -626,22 +627,15 @@ def test_the_worker_runs_a_classes_setup_cache_once_for_all_its_parameters(tmp_p
     """asv runs ``setup_cache`` once per class, not once per parameter: an instruction
     class counts all its points in that one call (minutes under Valgrind), so running it
     again for each parameter multiplies a compare's counting time by the parameters."""
-    suite = tmp_path / "worker_cache_suite"
-    suite.mkdir()
-    (suite / "bench_c.py").write_text(
+    answers = track_answers(
+        tmp_path, "bench_c",
         "class Counted:\n    params = [['a', 'b', 'c']]\n    param_names = ['p']\n"
         "    unit = 'instructions'\n    runs = []\n\n"
         "    def setup_cache(self):\n        Counted.runs.append(1)\n"
         "        return {'a': 1.0, 'b': 2.0, 'c': 3.0, 'runs': len(Counted.runs)}\n\n"
-        "    def track_count(self, counts, p):\n        return counts[p] + 10 * counts['runs']\n")
-    worker = load_worker()
-    requests = [json.dumps({"op": "track", "name": "bench_c.Counted.track_count", "index": i})
-                for i in range(3)]
-    import io
-    answers = io.StringIO()
-    worker.serve(str(suite), requests, answers)
-    assert [json.loads(line) for line in answers.getvalue().splitlines()] == [
-        {"value": v, "spread": 0.0} for v in (11.0, 12.0, 13.0)]
+        "    def track_count(self, counts, p):\n        return counts[p] + 10 * counts['runs']\n",
+        [("Counted.track_count", i) for i in range(3)])
+    assert answers == [{"value": v, "spread": 0.0} for v in (11.0, 12.0, 13.0)]
 
 
 def test_the_readers_of_the_records_exit_1_on_the_same_verdicts():
