@@ -59,6 +59,9 @@ SAVINGS_SOLVE_KEY = "bench_savings.SavingsSolve.time_solve"
 SAVINGS_PEER_KEY = "bench_savings.SavingsOverDiscreteDP.track_peer_over_ours"
 #: Every member's headline case, every variant (``benchmarks/bench_members.py``).
 MEMBERS_KEY = "bench_members.MemberHeadline.time_iterate"
+OVER_STORE_KEY = "bench_floor.OverStore.track_time_over_store"
+OVER_STEP_KEY = "bench_floor.OverGreedyStep.track_time_over_greedy_step"
+GROWTH_PEER_KEY = "bench_growth.GrowthDefaultOverCpp.track_cpp_over_solve"
 
 #: Colour families per backend (light to dark within a family) and one marker per
 #: variant: twelve variants no longer share the ten colours of matplotlib's cycle.
@@ -225,6 +228,60 @@ def member_rows(results):
     """``"member: variant"`` rows of every member the results have, whatever their names."""
     return {member_variant.replace(":", ": ", 1): t
             for (member_variant,), t in table(results, MEMBERS_KEY).items()}
+
+
+def _default_cake_variant():
+    try:
+        from vfi import cake
+    except ImportError:
+        return None
+    return cake.default_variant()
+
+
+def peer_ratios(results) -> dict[str, tuple[str, float]]:
+    """``{floor case: (peer, the peer's time over the default's)}`` from the same run's
+    peer benchmarks (``benchmarks/bench_floor.py`` names the cases)."""
+    peers = {}
+    default = _default_cake_variant()
+    notebook, steps = notebook_rows(results), steps10k_rows(results)
+    if default in notebook and BASELINE in notebook:
+        peers["notebook"] = (BASELINE, notebook[BASELINE] / notebook[default])
+    one_call = f"{BASELINE} (one call)"
+    if default in steps and one_call in steps:
+        peers["cake-1e4-100-steps"] = (one_call, steps[one_call] / steps[default])
+    cpp = table(results, GROWTH_PEER_KEY).get(("default",))
+    if cpp:
+        peers["growth-default"] = ("C++ (cpp/afv.cpp)", float(cpp))
+    for (method, states), ratio in table(results, SAVINGS_PEER_KEY).items():
+        if method == "policy_iteration":
+            peers[f"savings-{states}"] = ("DiscreteDP policy iteration", float(ratio))
+    return peers
+
+
+def floor_section(machines):
+    """Each headline case's default time over its floors (the store of its answer, one
+    greedy step), per machine, and beside them the peer's time over it, here; None when
+    no machine ran ``bench_floor``."""
+    floors = [(name, table(results, OVER_STORE_KEY), table(results, OVER_STEP_KEY))
+              for name, results in machines]
+    cases = list(dict.fromkeys(case for _, store, step in floors for (case,) in {**store, **step}))
+    if not cases:
+        return None
+    peers = peer_ratios(machines[0][1])
+    header = ["case"]
+    for name, _, _ in floors:
+        header += [f"{name}: time / store", f"{name}: time / one greedy step"]
+    header += ["peer", "peer / this, here"]
+    rows = []
+    for case in cases:
+        row = [case]
+        for _, store, step in floors:
+            row += [format_ratio(store[(case,)]) if (case,) in store else "-",
+                    format_ratio(step[(case,)]) if (case,) in step else "-"]
+        peer, ratio = peers.get(case, ("-", None))
+        rows.append(row + [peer, "-" if ratio is None else format_ratio(ratio)])
+    return ("How far from the floor: each default over the time to store its answer and "
+            "over one greedy step (same process), beside the peer", header, rows)
 
 
 #: Each headline case: title, what a row is, rows of one machine's results, and the row
@@ -594,6 +651,9 @@ def main(argv=None) -> int:
     lead = status(args.machine, commit, machines[0][1])
     print(lead)
     sections = [s for s in (section(*spec, machines) for spec in SECTIONS) if s]
+    floors = floor_section(machines)
+    if floors:
+        sections.append(floors)
     listed = step_section(args.steps, args.machine)
     if listed:
         sections.append(listed)

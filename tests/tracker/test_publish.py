@@ -447,3 +447,33 @@ def test_a_records_file_that_names_its_commits_is_taken_at_its_word(tmp_path):
     assert (found.base, found.head, found.machine) == ("a" * 40, "c" * 40, "m")
     assert found.date.isoformat() == "2026-12-01T10:00:00+00:00"
     assert found.verdict() == "no regression confirmed: 1 same"
+
+
+def test_the_front_page_shows_each_default_over_its_floors_beside_its_peer(tmp_path,
+                                                                          monkeypatch):
+    from vfi import cake
+    from vfi_bench import frontpage
+
+    repo, commits = repository_of_commits(tmp_path, 1)
+    default = cake.default_variant()
+    one = lambda value: [(value, value, value)]  # noqa: E731
+    rows = {
+        frontpage.OVER_STORE_KEY: result_row([["'notebook'", "'growth-default'"]],
+                                             one(11.6) + one(114.7), 0),
+        frontpage.OVER_STEP_KEY: result_row([["'growth-default'"]], one(3.68), 0),
+        NOTEBOOK: result_row([[repr(default), "'numba-masked'"]],
+                             one(3e-6) + one(3e-3), 0),
+        frontpage.GROWTH_PEER_KEY: result_row([["'default'", "'exact_policy'"]],
+                                              one(61.0) + one(20.0), 0)}
+    write_result(tmp_path / "results", asv_result("mine", commits[0], 0, rows))
+    monkeypatch.chdir(repo)
+    assert frontpage.main(["--machine", "mine", "--results", str(tmp_path / "results"),
+                           "--html", str(tmp_path / "html"),
+                           "--compare", str(tmp_path / "none")]) == 0
+    tables = Tables(unescape((tmp_path / "html" / "vfi.html").read_text())).tables
+    (title,) = [t for t in tables if t.startswith("How far from the floor")]
+    header, *body = tables[title]
+    assert header == ["case", "mine: time / store", "mine: time / one greedy step", "peer",
+                      "peer / this, here"]
+    assert body == [["notebook", "11.6x", "-", "numba-masked", "1,000x"],
+                    ["growth-default", "115x", "3.68x", "C++ (cpp/afv.cpp)", "61.0x"]]
