@@ -32,6 +32,30 @@ TOY = textwrap.dedent('''
 
     def broken():
         raise ValueError("toy: broken factory")
+
+    _held = []
+
+    def churn(fragment):
+        """300 mallocs and frees through ctypes, after fragmenting the C heap or not."""
+        import ctypes
+        import random
+
+        libc = ctypes.CDLL(None)
+        libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
+        libc.free.argtypes = [ctypes.c_void_p]
+        if fragment:
+            rng = random.Random(1)
+            blocks = [libc.malloc(rng.randrange(16, 4096)) for _ in range(4000)]
+            for block in blocks[::2]:
+                libc.free(block)
+            _held.extend(blocks[1::2])
+        sizes = [(i * 37) % 2000 + 16 for i in range(300)]
+
+        def run():
+            pointers = [libc.malloc(size) for size in sizes]
+            for pointer in reversed(pointers):
+                libc.free(pointer)
+        return run
 ''')
 
 
@@ -66,6 +90,57 @@ def test_the_same_call_counted_twice_gives_the_identical_count(toy):
     assert len(first.per_region) == 3 and first.spread < 1e-3
     assert (first.per_region, first.empty) == (second.per_region, second.empty)
     assert first.instructions == second.instructions
+
+
+def test_the_heaps_history_moves_the_allocator_apart_not_the_count(toy):
+    """The same mallocs and frees after a fragmented heap and a fresh one: the allocators'
+    own instructions differ (bins, free lists), the count without them does not."""
+    points = [callgrind.Point("fresh", f"{toy}:churn", (False,)),
+              callgrind.Point("fragmented", f"{toy}:churn", (True,))]
+    counts = callgrind.count(points, prime=False)
+    fresh, fragmented = counts["fresh"], counts["fragmented"]
+    heap = (fresh.heap[0], fragmented.heap[0])
+    assert abs(heap[0] / heap[1] - 1) > 0.05, heap
+    assert abs(fresh.instructions / fragmented.instructions - 1) < 2e-4, (fresh, fragmented)
+    assert fresh.empty == fragmented.empty  # the regions' fixed cost has settled
+
+
+DUMP = """\
+# callgrind format
+events: Ir
+fl=(1) ./malloc/./malloc/malloc.c
+fn=(1) _int_malloc
+0 100
+fn=(2) malloc
+0 7
+cfn=(1)
+calls=1 0
+0 100
+fl=(2) /Python-3.11.7/Objects/obmalloc.c
+fn=(3) _PyObject_Malloc
+0 20
+fl=(3) kernel.c
+fn=(4) kernel
+0 1000
+cfi=(1)
+cfn=(2)
+calls=2 0
+0 214
+fl=(1)
+fn=(2)
+0 3
+totals: 1130
+"""
+
+
+def test_the_heaps_instructions_are_the_allocators_self_costs_in_the_dump():
+    # 100 + 7 + 3 (malloc again, its names reused) + 20: not the calls' inclusive costs
+    assert callgrind.heap_instructions(DUMP) == 130
+    assert callgrind.heap_instructions(DUMP, sources=("/malloc/malloc.c",)) == 110
+    assert callgrind.heap_instructions(DUMP, sources=("nowhere.c",)) == 0
+    assert callgrind.heap_instructions(DUMP, sources=(), functions={"kernel"}) == 1000
+    # an address-hashed function: itself and what it calls
+    assert callgrind.heap_instructions(DUMP, sources=(), inclusive={"kernel"}) == 1214
 
 
 def test_a_count_of_several_regions_is_their_median_and_spread_their_widest_gap():

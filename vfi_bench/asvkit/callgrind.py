@@ -10,11 +10,15 @@ through Callgrind's client requests (``CALLGRIND_ZERO_STATS`` and
 ``CALLGRIND_DUMP_STATS_AT`` to close, in ``callgrind_shim.c``, built with the system's C
 compiler on first use and loaded with ctypes). Each close writes a dump whose ``totals:``
 line is the region's count; an empty region marked just before it gives the fixed cost
-of opening and closing, which is subtracted. A point of ``regions`` > 1 is counted in that
-many regions: its count is their median, and its ``spread`` the widest relative distance
-of one region from it (0 for deterministic code; JAX's runtime threads vary). Counting
-the whole process and subtracting a shorter run does not work: start-up varies by more
-than a small call costs.
+of opening and closing, which is subtracted. Instructions whose number depends on the
+heap's layout are counted apart (:func:`heap_instructions`: glibc's and CPython's
+allocators, Numba's aligned allocation, NumPy's address-hashed dispatch cache): the heap
+differs between two environments running identical code, which moved a call that
+allocates in its loop by 0.5-1.7 % here; the calls into them stay in the count. A point
+of ``regions`` > 1 is counted in that many regions: its count is their median, and its
+``spread`` the widest relative distance of one region from it (0 for deterministic code;
+JAX's runtime threads vary). Counting the whole process and subtracting a shorter run
+does not work: start-up varies by more than a small call costs.
 
 Before the Valgrind run, the same points are built and warmed up natively in a process
 with the same environment (``prime``), so JIT compilers fill their on-disk caches at
@@ -105,12 +109,16 @@ class Point:
 @dataclass(frozen=True)
 class Counted:
     """Instructions per call of each region, ``per_region``: (its total - ``empty``) /
-    ``calls``, rounded. ``instructions`` is their median (the count), ``spread`` the
-    widest :math:`|\\log(r / \\text{median})|` over regions :math:`r` (0 with one)."""
+    ``calls``, rounded, less those whose number depends on the heap's layout
+    (:func:`heap_instructions`: the allocators, NumPy's address-hashed cache), which are
+    ``heap`` (per call, per region: reported apart, not judged). ``instructions`` is the median
+    of ``per_region`` (the count), ``spread`` the widest
+    :math:`|\\log(r / \\text{median})|` over regions :math:`r` (0 with one)."""
 
     per_region: tuple
     empty: int
     calls: int
+    heap: tuple = ()
 
     @property
     def instructions(self) -> int:
@@ -251,16 +259,78 @@ def _text(data) -> str:
 
 _TRIGGER = re.compile(r"^desc: Trigger: Client Request: (.*)$", re.MULTILINE)
 _TOTALS = re.compile(r"^totals: (\d+)", re.MULTILINE)
+_COMPRESSED = re.compile(r"\((\d+)\)(?: (.*))?$")
+#: Where a count depends on the heap's layout, which differs between two processes that
+#: run the same code from different paths or environments: the allocators (glibc's and
+#: CPython's: free lists, bins, pools), Numba's aligned allocation (it pads to the
+#: alignment the pointer lacks), and NumPy's dispatch cache (a hash of object addresses,
+#: whose probes and key comparisons vary). These are counted apart (``Counted.heap``).
+ALLOCATOR_FILES = ("/malloc/malloc.c", "/Objects/obmalloc.c")
+ALLOCATOR_FUNCTIONS = frozenset({"NRT_MemInfo_alloc_aligned", "NRT_MemInfo_alloc_safe_aligned"})
+ADDRESS_HASHED = frozenset({"PyArrayIdentityHash_GetItem"})
 
 
-def read_dumps(folder: Path) -> dict[str, int]:
-    """``{region name: instructions}`` from the Callgrind dumps in ``folder``."""
+def heap_instructions(text: str, sources: tuple = ALLOCATOR_FILES,
+                      functions: frozenset = ALLOCATOR_FUNCTIONS,
+                      inclusive: frozenset = ADDRESS_HASHED) -> int:
+    """The instructions, in a Callgrind dump's text, whose number depends on the heap's
+    layout: the self cost of every function defined in a file whose name ends with one
+    of ``sources``, and of the ``functions`` named; the self and call costs (the callees
+    included) of the ``inclusive`` ones.
+
+    A cost line belongs to the last ``fn=``, whose file is the last ``fl=``; a cost line
+    just after a ``calls=`` line is the inclusive cost of a call, not a self cost.
+    Names are compressed (``fl=(4) name`` defines id 4, ``fl=(4)`` reuses it); files
+    share one table (``fl``, ``fi``, ``fe``, ``cfi``, ``cfl``), functions another."""
+    names = {"file": {}, "fn": {}}
+
+    def resolve(table, value):
+        found = _COMPRESSED.match(value)
+        if not found:
+            return value
+        if found.group(2) is not None:
+            names[table][found.group(1)] = found.group(2)
+        return names[table].get(found.group(1), "")
+
+    file = None
+    self_counted = calls_counted = after_call = False
+    total = 0
+    for line in text.splitlines():
+        head = line[:1]
+        if head.isdigit() or head in "+-*":
+            counted = calls_counted if after_call else self_counted
+            after_call = False
+            if counted:
+                fields = line.split()
+                total += int(fields[1]) if len(fields) > 1 else 0
+            continue
+        key, _, value = line.partition("=")
+        if key == "fl":
+            file = resolve("file", value.strip())
+        elif key in ("fi", "fe", "cfi", "cfl"):
+            resolve("file", value.strip())
+        elif key == "fn":
+            function = resolve("fn", value.strip())
+            calls_counted = function in inclusive
+            self_counted = (calls_counted or function in functions
+                            or (file is not None and file.endswith(sources)))
+        elif key == "cfn":
+            resolve("fn", value.strip())
+        elif key == "calls":
+            after_call = True
+    return total
+
+
+def read_dumps(folder: Path) -> dict[str, tuple[int, int]]:
+    """``{region name: (instructions, of which heap-dependent)}`` from the Callgrind dumps
+    in ``folder`` (:func:`heap_instructions`)."""
     totals = {}
     for dump in folder.glob("callgrind.out*"):
         text = dump.read_text(errors="replace")
         trigger, total = _TRIGGER.search(text), _TOTALS.search(text)
         if trigger and total:
-            totals[trigger.group(1).strip()] = int(total.group(1))
+            totals[trigger.group(1).strip()] = (int(total.group(1)),
+                                                heap_instructions(text))
     return totals
 
 
@@ -327,8 +397,11 @@ def _outcomes(points: list[dict], records: dict, totals: dict, tail: str) -> dic
         if empty is None or None in regions:
             out[name] = Failed(f"no Callgrind dump for {name!r} ({tail})")
             continue
-        out[name] = Counted(tuple(round((t - empty) / point["calls"]) for t in regions),
-                            empty, point["calls"])
+        calls = point["calls"]
+        out[name] = Counted(
+            tuple(round((t - a - (empty[0] - empty[1])) / calls) for t, a in regions),
+            empty[0] - empty[1], calls,
+            heap=tuple(round((a - empty[1]) / calls) for _, a in regions))
     return out
 
 
@@ -353,6 +426,12 @@ def _region(shim, tag: str, run, calls: int) -> None:
     shim.region_close(tag.encode())
 
 
+#: Regions opened and closed before the first counted one: CPython 3.11 quickens and
+#: specialises a function's code after several calls, which moved the empty region of
+#: the first points by 10-30 % when only one preceded them.
+STARTUP_REGIONS = 10
+
+
 def _nothing() -> None:
     return None
 
@@ -366,8 +445,9 @@ def _child(spec_path: str, records_path: str) -> int:
         print("callgrind child: not running under Valgrind (is the interpreter a shell "
               "wrapper? pass the executable itself)", file=sys.stderr)
         return 3
-    if not prime:  # the first region pays one-off costs (ctypes' first calls): not counted
-        _region(shim, "start-up", _nothing, 1)
+    if not prime:  # the first regions pay one-off costs (ctypes' first calls, the
+        for _ in range(STARTUP_REGIONS):  # interpreter quickening _region): not counted
+            _region(shim, "start-up", _nothing, 1)
     with open(records_path, "a") as out:
         for index, point in enumerate(spec["points"]):
             try:
