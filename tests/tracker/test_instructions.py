@@ -36,25 +36,22 @@ TOY = textwrap.dedent('''
     _held = []
 
     def churn(fragment):
-        """300 mallocs and frees through ctypes, after fragmenting the C heap or not."""
-        import ctypes
+        """300 arrays allocated and freed (malloc and free under NumPy), after
+        fragmenting the C heap or not."""
         import random
 
-        libc = ctypes.CDLL(None)
-        libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
-        libc.free.argtypes = [ctypes.c_void_p]
+        import numpy as np
+
         if fragment:
             rng = random.Random(1)
-            blocks = [libc.malloc(rng.randrange(16, 4096)) for _ in range(4000)]
-            for block in blocks[::2]:
-                libc.free(block)
+            blocks = [np.empty(rng.randrange(300, 3000), dtype=np.uint8) for _ in range(4000)]
             _held.extend(blocks[1::2])
-        sizes = [(i * 37) % 2000 + 16 for i in range(300)]
+        sizes = [(i * 37) % 2000 + 130 for i in range(300)]
 
         def run():
-            pointers = [libc.malloc(size) for size in sizes]
-            for pointer in reversed(pointers):
-                libc.free(pointer)
+            arrays = [np.empty(size, dtype=np.uint8) for size in sizes]
+            arrays.reverse()
+            del arrays
         return run
 ''')
 
@@ -101,8 +98,10 @@ def test_the_heaps_history_moves_the_allocator_apart_not_the_count(toy):
     fresh, fragmented = counts["fresh"], counts["fragmented"]
     heap = (fresh.heap[0], fragmented.heap[0])
     assert abs(heap[0] / heap[1] - 1) > 0.05, heap
-    assert abs(fresh.instructions / fragmented.instructions - 1) < 2e-4, (fresh, fragmented)
-    assert fresh.empty == fragmented.empty  # the regions' fixed cost has settled
+    # the call's region alike to 1e-4 (the empty region, subtracted, moves by a hundred
+    # instructions or so: CPython's type attribute cache is hashed by address)
+    region = [c.instructions + c.empty for c in (fresh, fragmented)]
+    assert abs(region[0] / region[1] - 1) < 1e-4, (fresh, fragmented)
 
 
 DUMP = """\

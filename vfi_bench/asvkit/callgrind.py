@@ -12,9 +12,12 @@ compiler on first use and loaded with ctypes). Each close writes a dump whose ``
 line is the region's count; an empty region marked just before it gives the fixed cost
 of opening and closing, which is subtracted. Instructions whose number depends on the
 heap's layout are counted apart (:func:`heap_instructions`: glibc's and CPython's
-allocators, Numba's aligned allocation, NumPy's address-hashed dispatch cache): the heap
-differs between two environments running identical code, which moved a call that
-allocates in its loop by 0.5-1.7 % here; the calls into them stay in the count. A point
+allocators, Numba's aligned allocation, NumPy's address-hashed dispatch cache), and the
+Valgrind child gets every malloc'd block aligned to 64 bytes (``callgrind_align.c``,
+preloaded), so that memcpy's and SIMD loops' peeling for alignment is the same on both
+sides: the heap differs between two environments running identical code, which moved a
+call that allocates in its loop by 0.5-1.7 % here; the calls into them stay in the
+count. A point
 of ``regions`` > 1 is counted in that many regions: its count is their median, and its
 ``spread`` the widest relative distance of one region from it (0 for deterministic code;
 JAX's runtime threads vary). Counting the whole process and subtracting a shorter run
@@ -55,6 +58,8 @@ __all__ = ["Point", "Counted", "Skipped", "Failed", "CallgrindUnavailable", "PIN
            "unavailable_reason", "shim_library", "count"]
 
 SHIM_SOURCE = Path(__file__).with_name("callgrind_shim.c")
+#: Preloaded into the Valgrind child: 64-byte aligned malloc, calloc and realloc.
+ALIGN_SOURCE = Path(__file__).with_name("callgrind_align.c")
 HEADER = "valgrind/callgrind.h"
 INSTALL_HINT = "Debian/Ubuntu: apt-get install valgrind"
 
@@ -187,25 +192,26 @@ def _cache_dir() -> Path:
     return Path(base) / "asvkit"
 
 
-def shim_library() -> Path:
-    """The shared library of ``callgrind_shim.c``, built on first use into a cache folder
-    named by the source, the compiler and the header (so a change of any rebuilds it)."""
+def shim_library(source: Path = SHIM_SOURCE) -> Path:
+    """The shared library of ``source`` (``callgrind_shim.c``, or ``callgrind_align.c``),
+    built on first use into a cache folder named by the source, the compiler and the
+    header (so a change of any rebuilds it)."""
     reason = unavailable_reason()
     if reason is not None:
         raise CallgrindUnavailable(reason)
     compiler, include = _compiler(), _header_dir()
-    source = SHIM_SOURCE.read_bytes()
-    key = hashlib.sha256(source + compiler.encode() +
+    text = source.read_bytes()
+    key = hashlib.sha256(text + compiler.encode() +
                          (Path(include) / HEADER).read_bytes()).hexdigest()[:16]
-    library = _cache_dir() / f"callgrind-shim-{key}.so"
+    library = _cache_dir() / f"{source.stem.replace('_', '-')}-{key}.so"
     if library.is_file():
         return library
     library.parent.mkdir(parents=True, exist_ok=True)
     partial = library.with_suffix(f".{os.getpid()}.tmp")
     done = subprocess.run([compiler, "-O2", "-shared", "-fPIC", f"-I{include}",
-                           "-o", str(partial), str(SHIM_SOURCE)], capture_output=True, text=True)
+                           "-o", str(partial), str(source)], capture_output=True, text=True)
     if done.returncode != 0:
-        raise CallgrindUnavailable(f"building the shim failed: {done.stderr.strip()}")
+        raise CallgrindUnavailable(f"building {source.name} failed: {done.stderr.strip()}")
     os.replace(partial, library)  # atomic: two processes may build it at once
     return library
 
@@ -262,12 +268,14 @@ _TOTALS = re.compile(r"^totals: (\d+)", re.MULTILINE)
 _COMPRESSED = re.compile(r"\((\d+)\)(?: (.*))?$")
 #: Where a count depends on the heap's layout, which differs between two processes that
 #: run the same code from different paths or environments: the allocators (glibc's and
-#: CPython's: free lists, bins, pools), Numba's aligned allocation (it pads to the
+#: CPython's: free lists, bins, pools; ours, callgrind_align.c, with the memset and
+#: memcpy its calloc and realloc do), Numba's aligned allocation (it pads to the
 #: alignment the pointer lacks), and NumPy's dispatch cache (a hash of object addresses,
 #: whose probes and key comparisons vary). These are counted apart (``Counted.heap``).
-ALLOCATOR_FILES = ("/malloc/malloc.c", "/Objects/obmalloc.c")
+ALLOCATOR_FILES = ("/malloc/malloc.c", "/malloc/arena.c", "/malloc/hooks.c",
+                   "/malloc/morecore.c", "/Objects/obmalloc.c", "/callgrind_align.c")
 ALLOCATOR_FUNCTIONS = frozenset({"NRT_MemInfo_alloc_aligned", "NRT_MemInfo_alloc_safe_aligned"})
-ADDRESS_HASHED = frozenset({"PyArrayIdentityHash_GetItem"})
+ADDRESS_HASHED = frozenset({"PyArrayIdentityHash_GetItem", "calloc", "realloc"})
 
 
 def heap_instructions(text: str, sources: tuple = ALLOCATOR_FILES,
@@ -276,7 +284,7 @@ def heap_instructions(text: str, sources: tuple = ALLOCATOR_FILES,
     """The instructions, in a Callgrind dump's text, whose number depends on the heap's
     layout: the self cost of every function defined in a file whose name ends with one
     of ``sources``, and of the ``functions`` named; the self and call costs (the callees
-    included) of the ``inclusive`` ones.
+    included, but for those already counted) of the ``inclusive`` ones.
 
     A cost line belongs to the last ``fn=``, whose file is the last ``fl=``; a cost line
     just after a ``calls=`` line is the inclusive cost of a call, not a self cost.
@@ -292,8 +300,11 @@ def heap_instructions(text: str, sources: tuple = ALLOCATOR_FILES,
             names[table][found.group(1)] = found.group(2)
         return names[table].get(found.group(1), "")
 
-    file = None
-    self_counted = calls_counted = after_call = False
+    def heap_function(where, function):
+        return function in functions or (where is not None and where.endswith(sources))
+
+    file = callee_file = None
+    self_counted = calls_counted = after_call = inclusive_here = False
     total = 0
     for line in text.splitlines():
         head = line[:1]
@@ -306,18 +317,22 @@ def heap_instructions(text: str, sources: tuple = ALLOCATOR_FILES,
             continue
         key, _, value = line.partition("=")
         if key == "fl":
-            file = resolve("file", value.strip())
-        elif key in ("fi", "fe", "cfi", "cfl"):
+            file = callee_file = resolve("file", value.strip())
+        elif key in ("fi", "fe"):
             resolve("file", value.strip())
+        elif key in ("cfi", "cfl"):
+            callee_file = resolve("file", value.strip())
         elif key == "fn":
             function = resolve("fn", value.strip())
-            calls_counted = function in inclusive
-            self_counted = (calls_counted or function in functions
-                            or (file is not None and file.endswith(sources)))
+            inclusive_here = function in inclusive
+            self_counted = inclusive_here or heap_function(file, function)
         elif key == "cfn":
-            resolve("fn", value.strip())
+            callee = resolve("fn", value.strip())
+            # a heap callee's cost is its own self cost already: not twice
+            calls_counted = inclusive_here and not heap_function(callee_file, callee)
         elif key == "calls":
             after_call = True
+            callee_file = file
     return total
 
 
@@ -368,7 +383,9 @@ def count(points, *, env: dict | None = None, python: str | None = None,
         if spec["points"]:
             valgrind = ["valgrind", *VALGRIND_OPTIONS,
                         f"--callgrind-out-file={folder / 'callgrind.out'}"]
-            records, tail = _run_child(valgrind, spec, folder, "count", child_env, timeout)
+            aligned = dict(child_env, LD_PRELOAD=" ".join(
+                filter(None, [str(shim_library(ALIGN_SOURCE)), child_env.get("LD_PRELOAD")])))
+            records, tail = _run_child(valgrind, spec, folder, "count", aligned, timeout)
             results.update(_outcomes(spec["points"], records, read_dumps(folder), tail))
         if keep is not None:
             shutil.copytree(folder, keep, dirs_exist_ok=True)
@@ -460,7 +477,8 @@ def _child(spec_path: str, records_path: str) -> int:
             except Exception:
                 _record(out, point["name"], failed=traceback.format_exc())
                 continue
-            if not prime:
+            if not prime:  # the factory's imports unsettle the region's own code once
+                _region(shim, f"{index}:settle", _nothing, 1)
                 _region(shim, f"{index}:empty", _nothing, 1)
                 for r in range(point["regions"]):
                     _region(shim, f"{index}:call:{r}", run, point["calls"])
