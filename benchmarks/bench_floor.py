@@ -119,7 +119,7 @@ def _per_call(run):
         calls *= 2
 
 
-def time_over_floor(case, floor) -> float:
+def ratio_over_floor(case, floor) -> float:
     """Median seconds per call of ``case`` over ``floor``'s, batches alternating."""
     batches = {run: _per_call(run) for run in (case, floor)}
     times = {run: [] for run in batches}
@@ -147,7 +147,7 @@ class OverStore:
         self.call, self.floor = prepared[0], _store(*prepared[1:3])
 
     def track_time_over_store(self, case):
-        return time_over_floor(self.call, self.floor)
+        return ratio_over_floor(self.call, self.floor)
 
 
 class OverGreedyStep:
@@ -164,4 +164,4 @@ class OverGreedyStep:
         self.floor = _greedy_step(model, value)
 
     def track_time_over_greedy_step(self, case):
-        return time_over_floor(self.call, self.floor)
+        return ratio_over_floor(self.call, self.floor)
