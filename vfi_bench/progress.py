@@ -20,6 +20,10 @@ from pathlib import Path
 TOTAL = re.compile(r"Running \d+ total benchmarks \((\d+) commits \* (\d+) environments \* "
                    r"(\d+) benchmarks\)")
 LINE = re.compile(r"^\[\s*(\d+(?:\.\d+)?)%\]\s+···\s+(\S+)")
+#: What a benchmark's name looks like in asv's lines, where a long one loses its head
+#: (``...Accuracy.track_sup_error``); a table's border (``=====``) and ``Setting up``
+#: or ``Running`` lines are not results.
+NAME = re.compile(r"^(?:\.\.\.)?[A-Za-z_][\w.]*\.\w+$")
 #: Seconds a benchmark is given when no result anywhere names it.
 UNKNOWN = 10.0
 
@@ -103,6 +107,15 @@ class Estimate:
     def weight(self, name: str) -> float:
         return self.expected.get(name, self.typical)
 
+    def resolve(self, name: str) -> str:
+        """The full name of a benchmark asv printed without its head (``...`` then the
+        tail), where exactly one expected name ends with that tail; else ``name``."""
+        if not name.startswith("..."):
+            return name
+        tail = name[3:]
+        found = [full for full in self.expected if full.endswith(tail)]
+        return found[0] if len(found) == 1 else name
+
     def _set_total(self, commits: int, environments: int, benchmarks: int) -> None:
         chosen = [name for name in self.expected if self.selected(name)]
         per_run = (sum(self.expected[name] for name in chosen)
@@ -115,13 +128,14 @@ class Estimate:
             self._set_total(*map(int, total.groups()))
             return None
         match = LINE.match(text)
-        if not match or self.total is None or match.group(2) == "Running":
+        if not match or self.total is None or not NAME.match(match.group(2)):
             return None
-        key = match.groups()
+        name = self.resolve(match.group(2))
+        key = (match.group(1), name)
         if key in self.seen:  # asv repeats the line above its table
             return None
         self.seen.add(key)
-        self.done += self.weight(match.group(2))
+        self.done += self.weight(name)
         elapsed = self.clock() - self.start
         pace = elapsed / self.done if self.done >= 0.1 * self.total else 1.0
         left = max(0.0, self.total - self.done) * pace

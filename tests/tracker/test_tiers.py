@@ -238,3 +238,27 @@ def test_runs_estimate_from_this_machines_results_and_the_references(tmp_path, m
     assert estimate.expected == {"bench_cake.A.time_x": 4.0, "bench_fast.B.time_y": 8.0}
     assert estimate.selected("bench_cake.A.time_x")
     assert not estimate.selected("bench_fast.B.time_y")
+
+
+def test_the_estimate_reads_asvs_own_lines_truncated_names_and_table_borders():
+    """Lines as asv 0.6 prints them (from a make bench here): a long name loses its head,
+    a result's table starts with a border line, a set-up cache has a line of its own;
+    only the results count, each by its full name's weight."""
+    expected = {"bench_accuracy.SupErrorToClosedForm.track_sup_error": 40.0,
+                "bench_cake.NotebookCase.time_iterate": 10.0,
+                "bench_savings.SavingsOverDiscreteDP.track_peer_over_ours": 50.0}
+    estimate = progress.Estimate(expected, "d", lambda _: True, lambda: 0.0)
+    estimate.line("· Running 3 total benchmarks (1 commits * 1 environments * 3 benchmarks)")
+    lines = ["[ 2.27%] ··· ...ccuracy.SupErrorToClosedForm.track_sup_error            ok",
+             "[ 2.27%] ··· ========================= ============",
+             "[ 4.55%] ··· bench_cake.NotebookCase.time_iterate                      ok",
+             "[ 4.55%] ··· bench_cake.NotebookCase.time_iterate                      ok",
+             "[96.59%] ··· Setting up bench_savings:124                              ok",
+             "[97.73%] ··· ...s.SavingsOverDiscreteDP.track_peer_over_ours           ok"]
+    done = []
+    for line in lines:
+        estimate.line(line)
+        done.append(estimate.done)
+    assert done == [40.0, 40.0, 50.0, 50.0, 50.0, 100.0]
+    assert estimate.resolve("...Case.time_iterate") == "bench_cake.NotebookCase.time_iterate"
+    assert estimate.resolve("...time_iterate_nowhere") == "...time_iterate_nowhere"
