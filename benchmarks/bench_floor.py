@@ -59,7 +59,7 @@ def _cake(case):
 
 
 def _family(case):
-    """``(call, value, policy, member, model)``: the member's default solve."""
+    """``(call, value, policy, model)``: the member's default solve and its answer."""
     skip_unless_runnable(case.split("-")[0], "numba-monotone")
     try:
         if case == "growth-default":

@@ -264,6 +264,7 @@ def floor_section(machines):
     no machine ran ``bench_floor``."""
     floors = [(name, table(results, OVER_STORE_KEY), table(results, OVER_STEP_KEY))
               for name, results in machines]
+    floors = [floor for floor in floors if floor[1] or floor[2]]  # no empty columns
     cases = list(dict.fromkeys(case for _, store, step in floors for (case,) in {**store, **step}))
     if not cases:
         return None

@@ -466,6 +466,8 @@ def test_the_front_page_shows_each_default_over_its_floors_beside_its_peer(tmp_p
         frontpage.GROWTH_PEER_KEY: result_row([["'default'", "'exact_policy'"]],
                                               one(61.0) + one(20.0), 0)}
     write_result(tmp_path / "results", asv_result("mine", commits[0], 0, rows))
+    write_result(tmp_path / "results", notebook_result(  # a machine without floor results
+        "ref", commits[0], 0, 0, {"numba-masked": (2e-3, 2e-3, 2e-3)}))
     monkeypatch.chdir(repo)
     assert frontpage.main(["--machine", "mine", "--results", str(tmp_path / "results"),
                            "--html", str(tmp_path / "html"),
