@@ -2,11 +2,18 @@
 
 asv's ``[ 42.00%]`` counts benchmarks, and the suite's benchmarks differ by a factor of
 a thousand (an import against a cold compile of every variant), so a count says little
-about time. Here each benchmark weighs what it took in this machine's newest results
-(asv records a ``duration`` per benchmark), else in a reference machine's
-(``results/<machine>/``), else the median of those; the run's own pace so far scales
-the weights once a tenth of the expected work is done, so a slower or loaded machine
-is still estimated right.
+about time. Here each benchmark weighs the wall seconds it took last time: from the
+gaps between asv's result lines in this machine's last run (kept in
+``.asv/progress/<machine>-<caches>.json`` by :func:`save_run`: set-up caches, process
+starts and the first rounds asv runs before any result are counted where they are
+paid), else asv's own ``duration`` in this machine's newest results, else a reference
+machine's (``results/durations/``, ``results/<machine>/``), else the median of those.
+
+A fresh machine compiles every Numba kernel in the suite's first processes, and a
+warm one loads them: a run is weighed by the durations of runs with cold caches and
+with warm ones, mixed by the share of kernel modules already cached
+(:func:`cached_fraction`). The run's own pace so far scales the weights once a tenth
+of the expected work is done, so a slower or loaded machine is still estimated right.
 """
 from __future__ import annotations
 
@@ -23,9 +30,13 @@ LINE = re.compile(r"^\[\s*(\d+(?:\.\d+)?)%\]\s+···\s+(\S+)")
 #: What a benchmark's name looks like in asv's lines, where a long one loses its head
 #: (``...Accuracy.track_sup_error``); a table's border (``=====``) and ``Setting up``
 #: or ``Running`` lines are not results.
-NAME = re.compile(r"^(?:\.\.\.)?[A-Za-z_][\w.]*\.\w+$")
+NAME = re.compile(r"^(?:\.\.\.\.?)?[A-Za-z_][\w.]*\.\w+$")
 #: Seconds a benchmark is given when no result anywhere names it.
 UNKNOWN = 10.0
+#: A durations file's compile caches: "cold" (a fresh machine) or "warm" (the default).
+CACHES = ("cold", "warm")
+#: A decorated kernel in a module of the package (``vfi.compile_cache.njit``).
+KERNEL = re.compile(rb"^@njit\b", re.MULTILINE)
 
 
 def minutes(seconds: float) -> str:
@@ -33,9 +44,34 @@ def minutes(seconds: float) -> str:
     return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
 
 
-def durations_in(folder: Path) -> dict[str, float]:
-    """``{benchmark: seconds}`` from the asv result files under ``folder`` (one machine's),
-    each benchmark from the newest file that ran it."""
+def cached_fraction(root: Path) -> float:
+    """The share of the package's kernel modules whose current code has compiled kernels
+    in the Numba cache under ``root`` (``vfi.compile_cache``'s layout: one folder per
+    module and digest of what it imports): 0 on a fresh machine, 1 after a full run at
+    this code; each module an edit reaches counts as cold again."""
+    from vfi import compile_cache
+
+    package = compile_cache.PACKAGE_DIR
+    modules = sorted(p for p in package.rglob("*.py") if KERNEL.search(p.read_bytes()))
+    if not modules:
+        return 0.0
+    cached = 0
+    for path in modules:
+        name = ".".join(path.relative_to(package.parent).with_suffix("").parts)
+        folder = root / "numba-modules" / name / compile_cache.module_digest(path)
+        cached += folder.is_dir() and any(folder.glob("*.nbi"))
+    return cached / len(modules)
+
+
+def caches_of(data: dict) -> str:
+    """A durations file's compile caches; asv's own result files count as warm."""
+    return data.get("caches") if data.get("caches") in CACHES else "warm"
+
+
+def durations_in(folder: Path, caches: str | None = None) -> dict[str, float]:
+    """``{benchmark: seconds}`` from the asv result files under ``folder`` (one machine's,
+    or ``results/durations/``'s several), each benchmark from the newest file that ran
+    it; only files with those compile ``caches`` when given."""
     found: dict[str, tuple[int, float]] = {}
     for path in folder.glob("*.json"):
         try:
@@ -43,6 +79,8 @@ def durations_in(folder: Path) -> dict[str, float]:
             columns = data["result_columns"]
         except (OSError, ValueError, KeyError, TypeError):
             continue  # machine.json, benchmarks.json, or not a result file
+        if caches is not None and caches_of(data) != caches:
+            continue
         where = columns.index("duration") if "duration" in columns else None
         for name, row in data.get("results", {}).items():
             seconds = row[where] if where is not None and where < len(row) else None
@@ -71,23 +109,99 @@ def machines_in(folder: Path) -> list[str]:
     return machines
 
 
-def expected_durations(mine: Path, references: Iterable[Path]) -> tuple[dict, str]:
-    """Each benchmark's expected seconds, and where they come from: this machine's
-    results (``mine``), any benchmark they lack taken from the reference machines'."""
-    reference, names = {}, []
+def _durations(mine: Path, references: list[Path], runs: Path | None,
+               caches: str) -> tuple[dict, bool, list[str]]:
+    """One compile-cache state's durations: this machine's last runs' (``runs``), else
+    (no run kept yet) its asv results (``mine``, counted as warm), then the references';
+    whether the machine's own gave any, and the reference machines that filled a gap."""
+    own: dict[str, float] = {}
+    kept = runs is not None and runs.is_dir() and any(runs.glob("*.json"))
+    if kept:
+        own.update(durations_in(runs, caches))
+    elif caches == "warm" and mine.is_dir():
+        for name, seconds in durations_in(mine).items():
+            own.setdefault(name, seconds)
+    reference: dict[str, float] = {}
+    names: list[str] = []
     for folder in references:
-        found = durations_in(folder)
+        found = durations_in(folder, caches)
         if found:
             names += [m for m in machines_in(folder) if m not in names]
         for name, seconds in found.items():
             reference.setdefault(name, seconds)
-    own = durations_in(mine) if mine.is_dir() else {}
-    sources = []
-    if own:
-        sources.append("this machine's last durations")
-    if set(reference) - set(own):
-        sources.append("the durations of " + ", ".join(names))
-    return {**reference, **own}, " and ".join(sources) or "no earlier results"
+    filled = names if set(reference) - set(own) else []
+    return {**reference, **own}, bool(own), filled
+
+
+def expected_durations(mine: Path, references: Iterable[Path], runs: Path | None = None,
+                       warm: float = 1.0) -> tuple[dict, str]:
+    """Each benchmark's expected seconds, and where they come from: this machine's
+    (its runs' wall gaps under ``runs``, else its asv results ``mine``), any benchmark
+    they lack taken from the reference machines'; durations with warm and with cold
+    caches mixed as ``warm`` (the share of kernels cached) says, either standing in for
+    the other where only one names a benchmark."""
+    references = list(references)
+    found = {caches: _durations(mine, references, runs, caches) for caches in CACHES}
+    hot, cold = found["warm"][0], found["cold"][0]
+    if warm >= 1.0 or not cold:
+        expected, used = hot, ["warm"]
+    elif warm <= 0.0 or not hot:
+        expected, used = cold, ["cold"]
+    else:
+        expected = {name: warm * hot.get(name, cold.get(name)) +
+                    (1 - warm) * cold.get(name, hot.get(name))
+                    for name in {**hot, **cold}}
+        used = ["warm", "cold"]
+    own = any(found[c][1] for c in used)
+    names = [n for c in used for n in found[c][2]]
+    names = list(dict.fromkeys(names))
+    sources = (["this machine's last durations"] if own else []) + \
+        (["the durations of " + ", ".join(names)] if names else [])
+    text = " and ".join(sources) or "no earlier results"
+    if len(used) == 2:
+        text += f" ({round(100 * warm)}% of kernels cached)"
+    elif used == ["cold"] and (hot or cold) and text != "no earlier results":
+        text += " (cold caches)"
+    return expected, text
+
+
+def wall_durations(trace: Iterable[tuple[float, str]],
+                   names: Iterable[str] = ()) -> tuple[dict[str, float], float]:
+    """``{benchmark: seconds}`` from a run's timed lines ``(seconds since the start,
+    line)``: each result line's time since the one before (the first's since the start,
+    so the first rounds and set-up before it are counted where they are paid), and the
+    run's whole wall time. A name asv printed without its head is resolved among
+    ``names`` (the suite's benchmarks)."""
+    estimate = Estimate(dict.fromkeys(names, 1.0), "", lambda _: True, clock=lambda: 0.0)
+    estimate.total = 0.0
+    found, last, end = {}, 0.0, 0.0
+    for seconds, text in trace:
+        end = max(end, seconds)
+        name = estimate.result_name(text)
+        if name is not None:
+            found[name] = found.get(name, 0.0) + seconds - last
+            last = seconds
+    return found, end
+
+
+def save_run(path: Path, trace: list[tuple[float, str]], machine: str, caches: str,
+             names: Iterable[str] = ()) -> None:
+    """Keep a run's wall durations as an asv-like result file (the columns that
+    :func:`durations_in` reads), marked with its compile ``caches``; ``names`` as in
+    :func:`wall_durations`."""
+    found, wall = wall_durations(trace, names)
+    if not found:
+        return
+    try:
+        kept = json.loads(path.read_text())["results"]
+    except (OSError, ValueError, KeyError, TypeError):
+        kept = {}  # a run of some benchmarks keeps the others' last durations
+    kept.update({name: [seconds] for name, seconds in found.items()})
+    data = {"result_columns": ["duration"], "results": kept,
+            "params": {"machine": machine}, "caches": caches, "wall": wall,
+            "date": int(time.time() * 1000), "version": 2}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1, sort_keys=True))
 
 
 class Estimate:
@@ -112,9 +226,22 @@ class Estimate:
         tail), where exactly one expected name ends with that tail; else ``name``."""
         if not name.startswith("..."):
             return name
-        tail = name[3:]
+        tail = name[3:]  # a fourth dot is the name's own (...."Class.method")
         found = [full for full in self.expected if full.endswith(tail)]
         return found[0] if len(found) == 1 else name
+
+    def result_name(self, text: str) -> str | None:
+        """The benchmark whose result ``text`` is, the first time asv prints it; else
+        None (another line, or the line again above its table)."""
+        match = LINE.match(text)
+        if not match or self.total is None or not NAME.match(match.group(2)):
+            return None
+        name = self.resolve(match.group(2))
+        key = (match.group(1), name)
+        if key in self.seen:  # asv repeats the line above its table
+            return None
+        self.seen.add(key)
+        return name
 
     def _set_total(self, commits: int, environments: int, benchmarks: int) -> None:
         chosen = [name for name in self.expected if self.selected(name)]
@@ -127,14 +254,9 @@ class Estimate:
         if total:
             self._set_total(*map(int, total.groups()))
             return None
-        match = LINE.match(text)
-        if not match or self.total is None or not NAME.match(match.group(2)):
+        name = self.result_name(text)
+        if name is None:
             return None
-        name = self.resolve(match.group(2))
-        key = (match.group(1), name)
-        if key in self.seen:  # asv repeats the line above its table
-            return None
-        self.seen.add(key)
         self.done += self.weight(name)
         elapsed = self.clock() - self.start
         pace = elapsed / self.done if self.done >= 0.1 * self.total else 1.0

@@ -43,6 +43,10 @@ STEP_TIMEOUT = 240.0
 #: The normalised copy of every machine's results that the report is published from.
 PUBLISHED = ROOT / ".asv" / "publish" / "results"
 WALL_TIMES = ROOT / ".asv" / "wall-times.json"
+#: Each run's wall durations per benchmark (progress.save_run) and its timed lines.
+RUNS = ROOT / ".asv" / "progress"
+#: Where the suite's processes keep their JIT caches (as benchmarks/__init__.py sets it).
+JIT_CACHE = Path(os.environ.get("VFI_CACHE_DIR") or ROOT / ".asv" / "jit-cache")
 
 
 def head() -> str:
@@ -74,19 +78,36 @@ def _record_wall_time(key: str, seconds: float) -> None:
     WALL_TIMES.write_text(json.dumps(record, indent=1, sort_keys=True))
 
 
-def estimate_for(machine: str, bench_regex: str) -> progress.Estimate:
+def suite_names() -> list[str]:
+    """The benchmarks asv discovered last (``.asv/results/benchmarks.json``)."""
+    try:
+        return [name for name in json.loads((RESULTS / "benchmarks.json").read_text())
+                if name != "version"]
+    except (OSError, ValueError):
+        return []
+
+
+def estimate_for(machine: str, bench_regex: str, warm: float) -> progress.Estimate:
     """The time-left estimate of a run on ``machine`` of the benchmarks ``bench_regex``
-    selects, weighted by this machine's last durations, else the references'."""
+    selects, weighted by this machine's last durations, else the references', with
+    the share ``warm`` of the kernels already compiled."""
     references = sorted(p for p in REFERENCE.glob("*") if p.is_dir() and p.name != "archive")
-    expected, source = progress.expected_durations(RESULTS / machine, references)
+    expected, source = progress.expected_durations(RESULTS / machine, references, RUNS, warm)
     pattern = re.compile(bench_regex)
     return progress.Estimate(expected, source, lambda name: bool(pattern.search(name)))
 
 
-def run_asv_with_progress(args: list[str], key: str, estimate: progress.Estimate) -> int:
+def run_asv_with_progress(args: list[str], key: str, machine: str, bench_regex: str,
+                          save: bool = True) -> int:
+    """Run asv with the time-left notes; a ``save``d run's wall durations weigh the next
+    run on this machine with the same compile caches (``.asv/progress/``)."""
+    warm = progress.cached_fraction(JIT_CACHE)
+    estimate = estimate_for(machine, bench_regex, warm)
     proc = subprocess.Popen(ASV + args, cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, bufsize=1)
+    trace = []
     for text in proc.stdout:
+        trace.append((time.monotonic() - estimate.start, text.rstrip("\n")))
         sys.stdout.write(text)
         note = estimate.line(text)
         if note:
@@ -95,6 +116,12 @@ def run_asv_with_progress(args: list[str], key: str, estimate: progress.Estimate
     code = proc.wait()
     wall = time.monotonic() - estimate.start
     _record_wall_time(key, wall)
+    caches = "warm" if warm >= 0.5 else "cold"
+    if save:
+        progress.save_run(RUNS / f"{machine}-{caches}.json", trace, machine, caches,
+                          suite_names())
+    RUNS.mkdir(parents=True, exist_ok=True)
+    (RUNS / "last-run.tsv").write_text("".join(f"{t:.2f}\t{line}\n" for t, line in trace))
     print(f"asv {args[0]} ({key}): {minutes(wall)} wall, exit status {code}")
     return code
 
@@ -109,7 +136,7 @@ def cmd_run(args) -> int:
     asv_args = ["run", "-E", f"existing:{sys.executable}", "--set-commit-hash", head(),
                 "--machine", machine, "--bench", bench, "--show-stderr"] + args.asv_args
     return run_asv_with_progress(asv_args, f"{machine}:run:{args.bench or args.tier}",
-                                 estimate_for(machine, bench))
+                                 machine, bench)
 
 
 def cmd_history(args) -> int:
@@ -117,8 +144,9 @@ def cmd_history(args) -> int:
     bench = selection(args.tier, args.bench)
     asv_args = ["run", "--skip-existing-commits", "--machine", machine, "--bench", bench,
                 "--show-stderr", f"HEAD~{args.commits}..HEAD"] + args.asv_args
+    # A history run's lines name each benchmark once per commit: not one run's durations.
     return run_asv_with_progress(asv_args, f"{machine}:history:{args.bench or args.tier}",
-                                 estimate_for(machine, bench))
+                                 machine, bench, save=False)
 
 
 def parent_of(commit: str) -> str:

@@ -231,10 +231,11 @@ def test_every_registered_variant_declares_a_cost_class():
 def test_runs_estimate_from_this_machines_results_and_the_references(tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "RESULTS", tmp_path / "results")
     monkeypatch.setattr(runner, "REFERENCE", tmp_path / "reference")
+    monkeypatch.setattr(runner, "RUNS", tmp_path / "progress")
     result_file(tmp_path / "results" / "vm", "a.json", 1, {"bench_cake.A.time_x": 4.0})
     result_file(tmp_path / "reference" / "ref", "b.json", 1, {"bench_fast.B.time_y": 8.0})
     result_file(tmp_path / "reference" / "archive" / "old", "c.json", 1, {"x.C.time": 1.0})
-    estimate = runner.estimate_for("vm", r"^bench_cake\.")
+    estimate = runner.estimate_for("vm", r"^bench_cake\.", warm=1.0)
     assert estimate.expected == {"bench_cake.A.time_x": 4.0, "bench_fast.B.time_y": 8.0}
     assert estimate.selected("bench_cake.A.time_x")
     assert not estimate.selected("bench_fast.B.time_y")
@@ -262,3 +263,87 @@ def test_the_estimate_reads_asvs_own_lines_truncated_names_and_table_borders():
     assert done == [40.0, 40.0, 50.0, 50.0, 50.0, 100.0]
     assert estimate.resolve("...Case.time_iterate") == "bench_cake.NotebookCase.time_iterate"
     assert estimate.resolve("...time_iterate_nowhere") == "...time_iterate_nowhere"
+
+
+def timed(lines):
+    """asv lines with the seconds since the run's start at which each arrived."""
+    return [(float(t), line) for t, line in lines]
+
+
+def test_wall_durations_count_each_gap_where_it_is_paid():
+    """The first result's gap holds what asv did before any result (the first rounds of
+    two-round benchmarks, a set-up cache), a table's repeated line is not a second
+    result, and a name that lost its head is still the benchmark it names."""
+    start = "· Running 3 total benchmarks (1 commits * 1 environments * 3 benchmarks)"
+    trace = timed([(0.5, start),
+                   (40, "[ 16.67%] ··· Running (bench_scaling.Scaling.time_iterate--)..."),
+                   (70, "[ 66.67%] ··· bench_accuracy.Sup.track_sup_error        ok"),
+                   (71, "[ 66.67%] ··· ======= ====="),
+                   (90, "[ 83.33%] ··· bench_scaling.Scaling.time_iterate        ok"),
+                   (90, "[ 83.33%] ··· bench_scaling.Scaling.time_iterate        ok"),
+                   (95, "[ 91.67%] ··· Setting up bench_savings:124              ok"),
+                   (130, "[ 95.00%] ··· ...gs.Over.track_peer                     ok"),
+                   (133, "[100.00%] ··· ....FamilyShardedSeconds.track_seconds    ok"),
+                   (134, "asv done")])
+    names = ["bench_savings.Over.track_peer", "bench_parallel.FamilyShardedSeconds.track_seconds"]
+    found, wall = progress.wall_durations(trace, names)
+    assert found == {"bench_accuracy.Sup.track_sup_error": 70.0,
+                     "bench_scaling.Scaling.time_iterate": 20.0,
+                     "bench_savings.Over.track_peer": 40.0,
+                     "bench_parallel.FamilyShardedSeconds.track_seconds": 3.0}
+    assert wall == 134.0
+
+
+def test_runs_are_kept_per_compile_cache_state_and_mixed_by_the_share_cached(tmp_path):
+    """A cold run's durations and a warm run's are kept apart (a later run of some of the
+    benchmarks keeps the others'); the estimate takes the machine's own runs, then the
+    references (its asv results only while no run is kept: they may be a cold run's),
+    and mixes cold and warm by the share cached."""
+    runs, mine, ref = tmp_path / "progress", tmp_path / "mine", tmp_path / "ref"
+    result_file(mine, "r.json", 1, {"a.A.time_x": 1.0, "c.C.time_z": 2.0})
+    result_file(ref, "r.json", 1, {"d.D.time_w": 5.0})
+    start = "· Running 2 total benchmarks (1 commits * 1 environments * 2 benchmarks)"
+    cold = timed([(0, start), (30, "[ 50.00%] ··· a.A.time_x   ok"),
+                  (40, "[100.00%] ··· b.B.time_y   ok")])
+    progress.save_run(runs / "vm-cold.json", cold, "vm", "cold")
+    warm = timed([(0, start), (10, "[ 50.00%] ··· a.A.time_x   ok"),
+                  (14, "[100.00%] ··· b.B.time_y   ok")])
+    progress.save_run(runs / "vm-warm.json", warm, "vm", "warm")
+    again = timed([(0, start), (6, "[ 50.00%] ··· b.B.time_y   ok")])
+    progress.save_run(runs / "vm-warm.json", again, "vm", "warm")
+    saved = json.loads((runs / "vm-warm.json").read_text())
+    assert saved["caches"] == "warm" and saved["results"] == {"a.A.time_x": [10.0],
+                                                               "b.B.time_y": [6.0]}
+    hot, source = progress.expected_durations(mine, [ref], runs, warm=1.0)
+    assert hot == {"a.A.time_x": 10.0, "b.B.time_y": 6.0, "d.D.time_w": 5.0}
+    assert source == "this machine's last durations and the durations of ref"
+    assert progress.expected_durations(mine, [ref], tmp_path / "none", warm=1.0)[0] == \
+        {"a.A.time_x": 1.0, "c.C.time_z": 2.0, "d.D.time_w": 5.0}  # no run kept: asv's
+    fresh, source = progress.expected_durations(mine, [ref], runs, warm=0.0)
+    assert fresh == {"a.A.time_x": 30.0, "b.B.time_y": 10.0}
+    assert source == "this machine's last durations (cold caches)"
+    half, source = progress.expected_durations(mine, [ref], runs, warm=0.5)
+    assert half["a.A.time_x"] == 20.0 and half["b.B.time_y"] == 8.0
+    assert half["d.D.time_w"] == 5.0  # known warm only: stands in for cold
+    assert source.endswith("(50% of kernels cached)")
+
+
+def test_cached_fraction_counts_modules_whose_current_code_is_compiled(tmp_path):
+    """A module counts as cached when its folder at its current digest holds an index;
+    an index at another digest (older code) does not count."""
+    from vfi import compile_cache
+
+    package = compile_cache.PACKAGE_DIR
+    modules = sorted(p for p in package.rglob("*.py") if progress.KERNEL.search(p.read_bytes()))
+    assert len(modules) >= 4 and package / "family" / "numba.py" in modules
+    assert progress.cached_fraction(tmp_path) == 0.0
+    first, second = modules[:2]
+    name = ".".join(first.relative_to(package.parent).with_suffix("").parts)
+    folder = tmp_path / "numba-modules" / name / compile_cache.module_digest(first)
+    folder.mkdir(parents=True)
+    (folder / "kernel-1.py311.nbi").write_bytes(b"")
+    stale = (tmp_path / "numba-modules" / ".".join(
+        second.relative_to(package.parent).with_suffix("").parts) / "0123456789abcdef")
+    stale.mkdir(parents=True)
+    (stale / "kernel-1.py311.nbi").write_bytes(b"")
+    assert progress.cached_fraction(tmp_path) == 1 / len(modules)
