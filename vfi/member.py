@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vfi import registry, solvers
+from vfi import allocator, registry, solvers
 from vfi.validation import as_count
 
 #: The functions every member exposes (the contract test reads this list).
@@ -93,10 +93,13 @@ class Member:
     # ---- hooks ------------------------------------------------------------------------
 
     def check_model(self, model):
-        """``model`` if it is the member's model, else TypeError naming the class."""
+        """``model`` if it is the member's model, else TypeError naming the class. Every
+        call of the API passes here first: the allocator is tuned here, once
+        (:func:`vfi.allocator.tune`)."""
         if not isinstance(model, self.model_type):
             raise TypeError(f"model must be a {self.model_type.__module__.rsplit('.', 1)[0]}."
                             f"{self.model_type.__name__}, got {type(model).__name__}")
+        allocator.tune()
         return model
 
     model = check_model  # the family's name for it
