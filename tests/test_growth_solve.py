@@ -81,3 +81,23 @@ def test_numpy_evaluation_matches_numba():
         a = policy.evaluate(model, result.policy, v, sweeps, 1e-11)
         b = policy._evaluate_numpy(model, result.policy, v, sweeps, 1e-11)
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-10)
+
+
+def test_the_compiled_warm_start_is_the_interpolated_concave_majorant():
+    """vfi.family.numba.warm_guess against its definition: np.interp of each column's
+    least concave majorant (upper_envelope), on kinked columns and a fine grid whose
+    points fall on, between and (by rounding) just past the coarse ones."""
+    from vfi.family.numba import upper_envelope, warm_guess
+
+    rng = np.random.default_rng(7)
+    coarse = np.linspace(0.5, 3.0, 40)
+    value = np.log(coarse)[:, None] + rng.normal(0, 0.01, (40, 3))
+    fine = np.concatenate([[0.5 - 1e-15], np.sort(rng.uniform(0.5, 3.0, 500)), coarse,
+                           [3.0 + 1e-15]])
+    fine.sort()
+    out = np.empty((fine.size, 3))
+    warm_guess(coarse, value.copy(), fine, out)
+    for s in range(3):
+        hat = np.empty(40)
+        upper_envelope(coarse, np.ascontiguousarray(value[:, s]), hat)
+        np.testing.assert_allclose(out[:, s], np.interp(fine, coarse, hat), rtol=0, atol=1e-14)

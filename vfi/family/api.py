@@ -32,9 +32,10 @@ WARM_RATIO, WARM_MIN_POINTS = 10, 100
 COMPILED_STOP = {"numba-monotone": True, "numba-brute": False}
 
 
-def _concave_columns(grid, value):
-    """Each column replaced by its least concave majorant over the grid, where numba is
-    installed (else unchanged).
+def _guess(coarse_model, coarse_value, grid):
+    """The fine grid's start from a coarse solution: each exogenous state's column
+    replaced by its least concave majorant, linearly interpolated onto ``grid`` (same
+    ends), in one compiled pass where numba is installed (else np.interp, unchanged).
 
     A guess is only a starting point (the bound comes from the greedy steps), and a
     solution's midpoint has small convex kinks: from a concave start the greedy step is
@@ -42,20 +43,13 @@ def _concave_columns(grid, value):
     (22 ms instead of 1.5 on the paper's grid).
     """
     try:
-        from vfi.family.numba import upper_envelope
+        from vfi.family.numba import warm_guess
     except ImportError:
-        return value
-    hat = np.empty_like(value)
-    for s in range(value.shape[1]):
-        column = np.ascontiguousarray(value[:, s])
-        upper_envelope(grid, column, hat[:, s])
-    return hat
-
-
-def _interpolate(coarse_model, coarse_value, grid):
-    """Linear interpolation of each exogenous state's column onto ``grid`` (same ends)."""
-    return np.stack([np.interp(grid, coarse_model.grid, coarse_value[:, s])
-                     for s in range(coarse_value.shape[1])], axis=1)
+        return np.stack([np.interp(grid, coarse_model.grid, coarse_value[:, s])
+                         for s in range(coarse_value.shape[1])], axis=1)
+    out = np.empty((grid.size, coarse_value.shape[1]))
+    warm_guess(coarse_model.grid, np.ascontiguousarray(coarse_value), grid, out)
+    return out
 
 
 class FamilyMember(Member):
@@ -96,7 +90,7 @@ class FamilyMember(Member):
             return None
         coarse = model.with_grid(np.linspace(model.grid[0], model.grid[-1], n))
         result = self.solve_to(coarse, warm_start=True, **options)
-        return _interpolate(coarse, _concave_columns(coarse.grid, result.value), model.grid)
+        return _guess(coarse, result.value, model.grid)
 
     def warm_start_applies(self, model) -> bool:
         """Whether the coarse-to-fine start has a coarse grid to start from."""

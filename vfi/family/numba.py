@@ -334,6 +334,33 @@ def upper_envelope(k, w, hat):
 
 
 @njit
+def warm_guess(coarse, value, grid, out):
+    """out[:, s] = the least concave majorant of value[:, s] over ``coarse``, linearly
+    interpolated at ``grid`` (both increasing, with the same ends up to rounding; past
+    an end the end segment extends): the coarse-to-fine start, in one pass per column.
+
+    A start only needs to be close (the bound comes from the greedy steps on ``grid``),
+    and the majorant makes it concave, so the first greedy step is the first-decrease
+    scan rather than the guided one.
+    """
+    nc, m = value.shape
+    column, hat = np.empty(nc), np.empty(nc)
+    slope = np.empty(nc - 1)
+    for s in range(m):
+        for j in range(nc):
+            column[j] = value[j, s]
+        upper_envelope(coarse, column, hat)
+        for j in range(nc - 1):
+            slope[j] = (hat[j + 1] - hat[j]) / (coarse[j + 1] - coarse[j])
+        j = 0
+        for i in range(grid.size):
+            x = grid[i]
+            while j < nc - 2 and coarse[j + 1] <= x:
+                j += 1
+            out[i, s] = hat[j] + slope[j] * (x - coarse[j])
+
+
+@njit
 def _envelope_scan_column(k, r, w, s, hat, kind, param, out, pol):
     """The first-decrease scan made exact for any w, guided by the concave majorant ``hat``.
 
