@@ -18,6 +18,8 @@ benchmark class, from the durations asv records.
 from __future__ import annotations
 
 import argparse
+import codecs
+import hashlib
 import json
 import os
 import re
@@ -92,9 +94,83 @@ def estimate_for(machine: str, bench_regex: str, warm: float) -> progress.Estima
     selects, weighted by this machine's last durations, else the references', with
     the share ``warm`` of the kernels already compiled."""
     references = sorted(p for p in REFERENCE.glob("*") if p.is_dir() and p.name != "archive")
-    expected, source = progress.expected_durations(RESULTS / machine, references, RUNS, warm)
-    pattern = re.compile(bench_regex)
-    return progress.Estimate(expected, source, lambda name: bool(pattern.search(name)))
+    expected, source = progress.expected_durations(RESULTS / machine, references, RUNS, warm,
+                                                   bench_regex)
+    shares = Shares(bench_regex)
+    return progress.Estimate(expected, source, shares, order=shares.order)
+
+
+class Shares:
+    """``share(name)``: the part of benchmark ``name``'s points that ``regex`` selects
+    (:func:`progress.points` on the suite asv discovered), read once, when first asked:
+    asv writes ``benchmarks.json`` after discovering the suite and before it prints the
+    run's total, which is when an estimate first asks."""
+
+    def __init__(self, regex: str, suite: Path | None = None):
+        self.regex, self.shares = regex, None
+        self.suite = suite or RESULTS / "benchmarks.json"
+
+    def _read(self) -> None:
+        if self.shares is None:
+            try:
+                self.benchmarks = json.loads(self.suite.read_text())
+                self.shares = progress.points(self.benchmarks, self.regex)
+            except (OSError, ValueError):
+                self.benchmarks, self.shares = {}, {}
+
+    def __call__(self, name: str) -> float:
+        self._read()
+        if self.shares:
+            return self.shares.get(name, 0.0)
+        return 1.0 if re.search(self.regex, name) else 0.0  # no suite file: by name
+
+    def order(self) -> list[str]:
+        """:func:`progress.round_order` of the selection."""
+        self._read()
+        return progress.round_order(self.benchmarks, self.shares)
+
+
+def selection_suffix(bench_regex: str) -> str:
+    """The part of a kept run's file name that says what it ran: nothing for the whole
+    suite, ``-quick`` for that tier, else a digest of the regex."""
+    for tier in tiers.TIERS:
+        if bench_regex == tiers.regex(tier):
+            return "" if tier == "full" else f"-{tier}"
+    return "-" + hashlib.sha1(bench_regex.encode()).hexdigest()[:8]
+
+
+def read_as_written(stream, start: float, echo=sys.stdout):
+    """Yield ``(seconds since start, line, whole)`` for each line of ``stream`` (a binary
+    pipe) when it ends, and for a line of asv's rounds (``Running (name--)..``) also each
+    time it grows a dot (``whole`` False), so each round is timed when it ends and not
+    when the line does. Each line is echoed before it is yielded (a note printed then
+    lands under it), a growing line as it grows."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    partial, echoed = "", 0  # the line so far, and how much of it is echoed
+
+    def show(upto: int) -> None:
+        nonlocal echoed
+        echo.write(partial[echoed:upto])
+        echo.flush()
+        echoed = upto
+
+    while chunk := os.read(stream.fileno(), 65536):
+        seconds = time.monotonic() - start
+        partial += decoder.decode(chunk)
+        while "\n" in partial:
+            line, _, rest = partial.partition("\n")
+            show(len(line) + 1)
+            yield seconds, line, True
+            partial, echoed = rest, 0
+        if partial and progress.ROUND.match(partial):
+            grew = len(partial) > echoed
+            show(len(partial))
+            if grew:
+                yield seconds, partial, False
+    if partial:
+        show(len(partial))
+        echo.write("\n")
+        yield time.monotonic() - start, partial, True
 
 
 def run_asv_with_progress(args: list[str], key: str, machine: str, bench_regex: str,
@@ -104,22 +180,21 @@ def run_asv_with_progress(args: list[str], key: str, machine: str, bench_regex: 
     warm = progress.cached_fraction(JIT_CACHE)
     estimate = estimate_for(machine, bench_regex, warm)
     proc = subprocess.Popen(ASV + args, cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, bufsize=1)
+                            stderr=subprocess.STDOUT)
     trace = []
-    for text in proc.stdout:
-        trace.append((time.monotonic() - estimate.start, text.rstrip("\n")))
-        sys.stdout.write(text)
+    for seconds, text, whole in read_as_written(proc.stdout, estimate.start):
+        trace.append((seconds, text))
         note = estimate.line(text)
-        if note:
-            print(note)
-        sys.stdout.flush()
+        if note and whole:
+            print(note, flush=True)
     code = proc.wait()
     wall = time.monotonic() - estimate.start
     _record_wall_time(key, wall)
     caches = "warm" if warm >= 0.5 else "cold"
     if save:
-        progress.save_run(RUNS / f"{machine}-{caches}.json", trace, machine, caches,
-                          suite_names())
+        progress.save_run(RUNS / f"{machine}-{caches}{selection_suffix(bench_regex)}.json",
+                          trace, machine, caches, suite_names(), estimate.share,
+                          estimate.share.order(), bench_regex)
     RUNS.mkdir(parents=True, exist_ok=True)
     (RUNS / "last-run.tsv").write_text("".join(f"{t:.2f}\t{line}\n" for t, line in trace))
     print(f"asv {args[0]} ({key}): {minutes(wall)} wall, exit status {code}")

@@ -136,6 +136,49 @@ def test_time_left_is_weighted_by_each_benchmarks_duration():
     assert "3 min 20 s elapsed, about 0 s left" in notes[1]
 
 
+def test_a_tier_of_some_points_weighs_their_share_and_first_rounds_count_when_run():
+    """The quick tier runs 4 of FirstCall's 30 points: it weighs 4/30 of the full run's
+    300 s, not all of it (a fresh clone's make bench-quick said "about 0 s left" at a
+    quarter of the way, its total missing every benchmark it runs in part). A two-round
+    benchmark's first round, which asv runs before any result, counts half its weight."""
+    from vfi_bench import progress as p
+
+    suite = {"c.FirstCall.timeraw": {"params": [[f"'v{k}'" for k in range(15)],
+                                               ["'cold'", "'warm'"]]},
+             "s.Scaling.time_iterate": {"params": [["'v0'", "'v1'"]]},
+             "n.Notebook.time_iterate": {"params": []}, "version": 2}
+    shares = p.points(suite, r"^c\.FirstCall\.timeraw\('v[0-3]', 'warm'\)|^s\.|^n\.")
+    assert shares == {"c.FirstCall.timeraw": 4 / 30, "s.Scaling.time_iterate": 1.0,
+                      "n.Notebook.time_iterate": 1.0}
+    expected = {"c.FirstCall.timeraw": 300.0, "s.Scaling.time_iterate": 40.0,
+                "n.Notebook.time_iterate": 20.0}
+    clock = iter([0.0, 40.0, 80.0, 100.0])  # the start, then each result
+    estimate = p.Estimate(expected, "d", shares.get, lambda: next(clock))
+    estimate.line("· Running 3 total benchmarks (1 commits * 1 environments * 3 benchmarks)")
+    assert estimate.total == 40.0 + 40.0 + 20.0
+    estimate.line("[ 16.67%] ··· Running (s.Scaling.time_iterate--)")
+    estimate.line("[ 16.67%] ··· Running (s.Scaling.time_iterate--).")  # read as it grows
+    estimate.line("[ 16.67%] ··· Running (s.Scaling.time_iterate--).")  # and when it ends
+    assert estimate.done == 20.0
+    notes = [estimate.line("[ 33.33%] ··· n.Notebook.time_iterate   ok"),
+             estimate.line("[ 66.67%] ··· c.FirstCall.timeraw   ok"),
+             estimate.line("[100.00%] ··· s.Scaling.time_iterate   ok")]
+    assert estimate.done == 100.0
+    assert "40 s elapsed, about 1 min 00 s left" in notes[0]
+    assert "1 min 20 s elapsed, about 20 s left" in notes[1]
+    assert "1 min 40 s elapsed, about 0 s left" in notes[2]
+
+
+def test_a_tiers_run_is_kept_at_the_whole_benchmarks_seconds(tmp_path):
+    """4 of 30 points in 32 s keeps the benchmark at 240 s, which weighs a full run."""
+    start = "· Running 1 total benchmarks (1 commits * 1 environments * 1 benchmarks)"
+    trace = timed([(0, start), (32, "[100.00%] ··· c.FirstCall.timeraw   ok")])
+    progress.save_run(tmp_path / "vm-warm.json", trace, "vm", "warm",
+                      share=lambda name: 4 / 30)
+    saved = json.loads((tmp_path / "vm-warm.json").read_text())["results"]
+    assert saved == {"c.FirstCall.timeraw": [pytest.approx(240.0)]}
+
+
 def test_unknown_benchmarks_weigh_the_median_and_history_runs_count_commits():
     estimate = progress.Estimate({"a.time_x": 10.0, "b.time_y": 30.0}, "d", lambda _: True,
                                  lambda: 0.0)
@@ -237,8 +280,14 @@ def test_runs_estimate_from_this_machines_results_and_the_references(tmp_path, m
     result_file(tmp_path / "reference" / "archive" / "old", "c.json", 1, {"x.C.time": 1.0})
     estimate = runner.estimate_for("vm", r"^bench_cake\.", warm=1.0)
     assert estimate.expected == {"bench_cake.A.time_x": 4.0, "bench_fast.B.time_y": 8.0}
-    assert estimate.selected("bench_cake.A.time_x")
-    assert not estimate.selected("bench_fast.B.time_y")
+    assert estimate.share("bench_cake.A.time_x") == 1.0  # no benchmarks.json: by name
+    assert estimate.share("bench_fast.B.time_y") == 0.0
+    suite = {"bench_cake.A.time_x": {"params": [["'a'", "'b'", "'c'", "'d'"]]},
+             "bench_fast.B.time_y": {"params": []}, "version": 2}
+    (tmp_path / "results" / "benchmarks.json").write_text(json.dumps(suite))
+    estimate = runner.estimate_for("vm", r"^bench_cake\.A\.time_x\('[ab]'\)", warm=1.0)
+    assert estimate.share("bench_cake.A.time_x") == 0.5
+    assert estimate.share("bench_fast.B.time_y") == 0.0
 
 
 def test_the_estimate_reads_asvs_own_lines_truncated_names_and_table_borders():
@@ -271,9 +320,10 @@ def timed(lines):
 
 
 def test_wall_durations_count_each_gap_where_it_is_paid():
-    """The first result's gap holds what asv did before any result (the first rounds of
-    two-round benchmarks, a set-up cache), a table's repeated line is not a second
-    result, and a name that lost its head is still the benchmark it names."""
+    """A two-round benchmark's first round, which asv runs before any result, is that
+    benchmark's (the first result's gap starts where that round ended), a set-up cache
+    is the next result's, a table's repeated line is not a second result, and a name
+    that lost its head is still the benchmark it names."""
     start = "· Running 3 total benchmarks (1 commits * 1 environments * 3 benchmarks)"
     trace = timed([(0.5, start),
                    (40, "[ 16.67%] ··· Running (bench_scaling.Scaling.time_iterate--)..."),
@@ -287,11 +337,41 @@ def test_wall_durations_count_each_gap_where_it_is_paid():
                    (134, "asv done")])
     names = ["bench_savings.Over.track_peer", "bench_parallel.FamilyShardedSeconds.track_seconds"]
     found, wall = progress.wall_durations(trace, names)
-    assert found == {"bench_accuracy.Sup.track_sup_error": 70.0,
-                     "bench_scaling.Scaling.time_iterate": 20.0,
+    assert found == {"bench_accuracy.Sup.track_sup_error": 30.0,
+                     "bench_scaling.Scaling.time_iterate": 40.0 + 20.0,
                      "bench_savings.Over.track_peer": 40.0,
                      "bench_parallel.FamilyShardedSeconds.track_seconds": 3.0}
     assert wall == 134.0
+
+
+def test_each_dot_of_asvs_rounds_line_is_the_next_benchmarks_round():
+    """asv names a benchmark of several rounds only every 30 s and dots the others
+    (a fresh machine's log: ``Running (JaxDevice--)...`` then, 197 s in, the first
+    result: JaxDevice and JaxLayouts took seconds, Scaling the rest). Read as the line
+    grows, each dot's time is its benchmark's, in asv's order of rounds."""
+    suite = {"bench_scaling.Scaling.time_iterate": {"rounds": 2},
+             "bench_parallel.JaxLayouts.time_10_steps": {"rounds": 2},
+             "bench_parallel.JaxDevice.time_10_steps": {"rounds": 2},
+             "bench_cake.Cached.time_x": {"rounds": 2, "setup_cache_key": "bench_cake:9"},
+             "bench_accuracy.Sup.track_sup_error": {"rounds": 1}, "version": 2}
+    shares = {name: 1.0 for name in suite if name != "bench_cake.Cached.time_x"}
+    order = progress.round_order(suite, shares)
+    assert order == ["bench_parallel.JaxDevice.time_10_steps",
+                     "bench_parallel.JaxLayouts.time_10_steps",
+                     "bench_scaling.Scaling.time_iterate"]
+    head = "[ 36.36%] ··· Running (bench_parallel.JaxDevice.time_10_steps--)"
+    trace = timed([(0, "· Running 4 total benchmarks (1 commits * 1 environments * 4 benchmarks)"),
+                   (12, head + "."), (20, head + ".."), (190, head + "..."),
+                   (190, head + "..."),  # the whole line, when the next one starts
+                   (240, "[ 51.14%] ··· bench_accuracy.Sup.track_sup_error   ok")])
+    found, _ = progress.wall_durations(trace, order=order)
+    assert found == {"bench_parallel.JaxDevice.time_10_steps": 12.0,
+                     "bench_parallel.JaxLayouts.time_10_steps": 8.0,
+                     "bench_scaling.Scaling.time_iterate": 170.0,
+                     "bench_accuracy.Sup.track_sup_error": 50.0}
+    only_the_line = [trace[0], trace[4], trace[5]]  # a log read line by line: shared
+    found, _ = progress.wall_durations(only_the_line, order=order)
+    assert found["bench_scaling.Scaling.time_iterate"] == pytest.approx(190 / 3)
 
 
 def test_runs_are_kept_per_compile_cache_state_and_mixed_by_the_share_cached(tmp_path):
@@ -326,6 +406,22 @@ def test_runs_are_kept_per_compile_cache_state_and_mixed_by_the_share_cached(tmp
     assert half["a.A.time_x"] == 20.0 and half["b.B.time_y"] == 8.0
     assert half["d.D.time_w"] == 5.0  # known warm only: stands in for cold
     assert source.endswith("(50% of kernels cached)")
+
+
+def test_a_run_of_the_same_selection_weighs_first(tmp_path):
+    """On cold caches the first benchmark to use a kernel pays its compile, so a quick
+    tier's notebook case (first in that run) takes 68 s where the full run's (after the
+    rounds that compiled everything) takes 24: the same selection's run counts first,
+    the other fills what it lacks."""
+    start = "· Running 2 total benchmarks (1 commits * 1 environments * 2 benchmarks)"
+    full = timed([(0, start), (24, "[ 50.00%] ··· n.Notebook.time_iterate   ok"),
+                  (30, "[100.00%] ··· b.B.time_y   ok")])
+    quick = timed([(0, start), (68, "[100.00%] ··· n.Notebook.time_iterate   ok")])
+    progress.save_run(tmp_path / "vm-cold-quick.json", quick, "vm", "cold", selection="^n")
+    progress.save_run(tmp_path / "vm-cold.json", full, "vm", "cold", selection=".")
+    assert progress.durations_in(tmp_path, "cold", "^n") == {"n.Notebook.time_iterate": 68.0,
+                                                            "b.B.time_y": 6.0}
+    assert progress.durations_in(tmp_path, "cold", ".")["n.Notebook.time_iterate"] == 24.0
 
 
 def test_cached_fraction_counts_modules_whose_current_code_is_compiled(tmp_path):
