@@ -50,7 +50,7 @@ def _dispatch(command: str, argv: list[str]) -> int:
         from vfi_bench import tiers
         from vfi_bench.asvkit import compare
 
-        return compare.main(argv, default_bench=tiers.regex("quick"))
+        return compare.main(argv, default_bench=tiers.regex("gate"))
     if command in ("drill", "frontpage", "vendor", "afv"):
         from vfi_bench import cpp_baseline, drill, frontpage
         from vfi_bench.asvkit import vendor

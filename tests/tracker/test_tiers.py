@@ -68,6 +68,22 @@ def test_quick_tier_leaves_out_the_slow_classes(discovered):
     assert "bench_fast.Steps1M.time_100_steps('numba-monotone')" not in quick
 
 
+def test_the_gate_is_the_quick_tier_without_its_first_call_points(discovered, monkeypatch):
+    """What make compare measures by default: every quick point but the timeraw_ ones
+    (a fresh process per sample), which the history tracks instead."""
+    quick, gate = selected(discovered, "quick"), selected(discovered, "gate")
+    first_calls = {name for name in quick if name.startswith("bench_compile.")}
+    assert first_calls and gate == quick - first_calls
+    import vfi_bench.__main__ as cli
+    from vfi_bench.asvkit import compare
+
+    seen = {}
+    monkeypatch.setattr(compare, "main", lambda argv, default_bench: seen.update(
+        bench=compare.parser(default_bench).parse_args(argv).bench) or 0)
+    assert cli.main(["compare", "--base", "A", "--head", "B"]) == 0
+    assert seen["bench"] == tiers.regex("gate")
+
+
 def test_full_tier_is_everything(discovered):
     full = selected(discovered, "full")
     everything = set()
