@@ -788,3 +788,40 @@ def test_outside_a_compare_the_suite_keeps_its_jit_cache_in_the_checkout():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=REPO, env=env, timeout=60)
     assert done.stdout.strip() == str(REPO / ".asv" / "jit-cache"), done.stderr
+
+
+def test_kept_counts_answer_a_commit_counted_before_and_nothing_else(tmp_path):
+    """A count is kept under its commit, point, packages, machine and counting code: a
+    later compare of that commit reuses it (the drill's base, every pull request's
+    base), any change of those counts again, and --fresh-counts reads nothing."""
+    bench = tmp_path / "benchmarks"
+    bench.mkdir()
+    (bench / "bench_x.py").write_text("class X:\n    pass\n")
+    case = compare.Case("bench_x.X.track_instructions", None)
+    calls = []
+
+    def live(side, c):
+        calls.append(side)
+        return compare.Count(1000.0 + len(calls), 0.0)
+
+    def kept(**changes):
+        options = dict(folder=tmp_path / "compare", machine="vm", env="py311",
+                       packages={"numba": "0.60"}, benchmark_dir=str(bench))
+        return compare.KeptCounts(**{**options, **changes})
+
+    commits = {"A": "a" * 40, "B": "b" * 40}
+    first = kept()
+    count = first.counter(live, commits)
+    assert (count("A", case).value, count("B", case).value) == (1001.0, 1002.0)
+    first.save()
+    again = kept()
+    assert again.has("a" * 40, case) and not again.has("c" * 40, case)
+    assert again.counter(live, commits)("A", case).value == 1001.0 and calls == ["A", "B"]
+    assert not kept(packages={"numba": "0.61"}).has("a" * 40, case)
+    assert not kept(machine="other").has("a" * 40, case)
+    assert not kept(enabled=False).has("a" * 40, case)
+    (bench / "bench_x.py").write_text("class X:\n    calls = 3\n")  # the counting changed
+    assert not kept().has("a" * 40, case)
+    failed = kept(folder=tmp_path / "other")
+    failed.counter(lambda side, c: compare.Count(0.0), commits)("A", case)
+    assert not failed.kept  # a failed count is not kept

@@ -92,6 +92,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import hashlib
 import itertools
 import json
 import math
@@ -839,6 +840,72 @@ class Count:
 Counter = Callable[[str, Case], Count]
 
 
+class KeptCounts:
+    """Instruction counts kept between compares (``counts.json`` in the compare folder).
+
+    A count is a property of the code counted, the packages it runs with, the counting
+    code and the machine, all in its key: a commit counted once (the base that every
+    pull request against it shares; a drill's base, run after run) is not counted
+    again, which halves a compare's counting. ``calibrate`` never reads them: its A/A
+    runs measure how counts of one commit vary from process to process.
+    """
+
+    def __init__(self, folder: Path, machine: str, env: str, packages: dict,
+                 benchmark_dir: str, enabled: bool = True):
+        self.path = Path(folder) / "counts.json"
+        self.enabled = enabled
+        self.context = [machine, env, sorted(packages.items()), counting_code(benchmark_dir)]
+        try:
+            self.kept = json.loads(self.path.read_text()) if enabled else {}
+        except (OSError, ValueError):
+            self.kept = {}
+        self.hits = 0
+
+    def key(self, commit: str, case: Case) -> str:
+        blob = json.dumps([commit, case.label, *self.context], default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    def has(self, commit: str, case: Case) -> bool:
+        return self.enabled and self.key(commit, case) in self.kept
+
+    def counter(self, live: Counter | None, commits: dict[str, str]) -> Counter:
+        """A :data:`Counter` that answers from the kept counts, else asks ``live`` and
+        keeps its answer."""
+        def count(side: str, case: Case) -> Count:
+            key = self.key(commits[side], case)
+            if self.enabled and key in self.kept:
+                self.hits += 1
+                return Count(*self.kept[key])
+            got = live(side, case)
+            if got.value > 0:
+                self.kept[key] = [got.value, got.spread]
+            return got
+        return count
+
+    def save(self) -> None:
+        if self.enabled:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(json.dumps(self.kept, indent=0, sort_keys=True))
+
+
+def counting_code(benchmark_dir: str) -> str:
+    """A digest of what decides a count besides the code counted: the benchmark suite's
+    files, asvkit's Callgrind module and shims, and Valgrind's version."""
+    digest = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    files = sorted(Path(benchmark_dir).rglob("*.py")) + sorted(here.glob("callgrind*"))
+    for path in files:
+        if "__pycache__" not in path.parts:
+            digest.update(str(path.name).encode() + path.read_bytes())
+    try:
+        version = subprocess.run(["valgrind", "--version"], capture_output=True,
+                                 text=True).stdout.strip()
+    except OSError:
+        version = "no valgrind"
+    digest.update(version.encode())
+    return digest.hexdigest()
+
+
 def count_pairs(cases: Sequence[Case], counter: Counter) -> tuple[dict, dict]:
     """One count per side of each case: ``{case: {"A": a, "B": b, "spread": s}}`` (``s``
     the wider of the two sides' spreads), and the cases that failed, as
@@ -1488,11 +1555,24 @@ def compare_environment(conf, repo, commits: dict, name: str, args, machine: dic
     if ready.counted:
         say(f"Counting the instructions of {len(ready.counted)} point(s), one call per side")
         started = time.monotonic()
-        pairs = ProcessPairs(ready.sides, conf.benchmark_dir)
-        pairs.pinned = False  # a count does not depend on the CPU: both sides at once
-        with pairs.start(None, ready.counted) as pp:  # the setups count, in parallel
-            counts, failed = count_pairs(ready.counted, pp.counter)
-        say(f"  counted in {time.monotonic() - started:.1f} s")
+        kept = KeptCounts(compare_dir(conf), machine["machine"], name, ready.packages,
+                          conf.benchmark_dir, enabled=not args.fresh_counts)
+        commits_of = {s: side.commit for s, side in ready.sides.items()}
+        live = {s: side for s, side in ready.sides.items()
+                if not all(kept.has(side.commit, c) for c in ready.counted)}
+        if live:
+            pairs = ProcessPairs(live, conf.benchmark_dir)
+            pairs.pinned = False  # a count does not depend on the CPU: both sides at once
+            with pairs.start(None, ready.counted) as pp:  # the setups count, in parallel
+                counts, failed = count_pairs(ready.counted, kept.counter(pp.counter,
+                                                                         commits_of))
+        else:
+            counts, failed = count_pairs(ready.counted, kept.counter(None, commits_of))
+        kept.save()
+        reused = sorted(set(ready.sides) - set(live))
+        say(f"  counted in {time.monotonic() - started:.1f} s" + (
+            f" ({', '.join(commits_of[s][:8] for s in reused)} from the counts kept in "
+            f"{kept.path}; --fresh-counts counts again)" if reused else ""))
         counted = judge_counts(ready.counted, counts, failed,
                                load_instruction_limits(machine["machine"], compare_dir(conf)))
         beside_timings(outcomes, counted)
@@ -1614,6 +1694,9 @@ def parser(default_bench: str = ".") -> argparse.ArgumentParser:
                    help="the family-wise false-alarm rate of one compare (per environment)")
     c.add_argument("--ignore-floors", action="store_true",
                    help="do not read this machine's calibrated floors")
+    c.add_argument("--fresh-counts", action="store_true",
+                   help="count every instruction point on both sides, not reusing a "
+                        "count kept from an earlier compare of the same commit")
     k = sub.add_parser("calibrate", help="flag floors from A/A runs of one commit")
     k.add_argument("--rev", default="HEAD")
     k.add_argument("--runs", type=int, default=3)
